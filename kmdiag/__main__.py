@@ -1,0 +1,15 @@
+"""Entry point. Imports the CLI lazily so that start-up costs only typer and rich."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    from kmdiag.cli.app import run
+
+    return run(argv if argv is not None else sys.argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

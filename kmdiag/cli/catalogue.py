@@ -1,0 +1,95 @@
+"""Catalogue commands: checks, causes, profiles, version."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from kmdiag.i18n import default_lang
+from kmdiag.models import LAYERS
+
+
+def list_checks(lang: str | None) -> int:
+    from kmdiag import registry
+
+    registry.load_builtins()
+    lang = lang or default_lang()
+    for layer in LAYERS:
+        specs = [c for c in registry.CHECKS.values() if c.layer == layer]
+        if specs:
+            print(layer)
+            for c in sorted(specs, key=lambda c: c.id):
+                print(f"  {c.id:<40} {c.title.get(lang)}  [{', '.join(c.commands)}]")
+    return 0
+
+
+def list_causes(lang: str | None, fmt: str | None) -> int:
+    from kmdiag import registry
+
+    registry.load_builtins()
+    lang = lang or default_lang()
+    causes = sorted(registry.CAUSES.values(), key=lambda c: (c.commands[0], c.priority, c.id))
+    if fmt == "json":
+        print(json.dumps([{"id": c.id, "layer": c.layer, "commands": list(c.commands), "title": c.title.get(lang)}
+                          for c in causes], ensure_ascii=False, indent=2))
+        return 0
+    for c in causes:
+        print(f"{c.id:<36} {c.title.get(lang)}")
+    return 0
+
+
+def version(verbose: bool) -> int:
+    from kmdiag import __version__
+
+    print(f"kmdiag {__version__}")
+    if verbose:
+        import platform
+        import shutil
+
+        print(f"python {platform.python_version()} on {platform.platform()}")
+        for exe in ("chromium", "chromium-browser", "google-chrome", "microsoft-edge", "dnsmasq"):
+            print(f"  {exe}: {shutil.which(exe) or '-'}")
+    return 0
+
+
+def profiles_list() -> int:
+    from kmdiag.profile.loader import builtin_profiles, load_profile
+
+    for name, path in builtin_profiles().items():
+        try:
+            p = load_profile(str(path))
+            print(f"{name:<12} {p.title}  ({p.base_url})")
+        except Exception as e:  # a broken built-in must still be listed
+            print(f"{name:<12} INVALID: {e}")
+    return 0
+
+
+def profiles_show(name: str) -> int:
+    import yaml
+
+    from kmdiag.profile.loader import load_profile
+
+    p = load_profile(name)
+    sys.stdout.write(yaml.safe_dump(p.model_dump(mode="json"), allow_unicode=True, sort_keys=False))
+    return 0
+
+
+def profiles_validate(paths: list[str]) -> int:
+    from kmdiag.profile.loader import ProfileError, load_profile
+
+    bad = 0
+    for path in paths:
+        try:
+            load_profile(path)
+            print(f"{path}: ok")
+        except ProfileError as e:
+            bad += 1
+            print(e.message, file=sys.stderr)
+    return 2 if bad else 0
+
+
+def profiles_schema() -> int:
+    from kmdiag.profile.schema import Profile
+
+    print(json.dumps(Profile.model_json_schema(), ensure_ascii=False, indent=2))
+    return 0

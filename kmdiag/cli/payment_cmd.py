@@ -1,0 +1,18 @@
+"""``kmdiag payment``: one order's diagnosis, ``--sweep`` for lost callbacks, ``--renotify``."""
+
+from __future__ import annotations
+
+from kmdiag.cli.run import RunOptions, run_diagnosis
+from kmdiag.errors import UsageError
+
+
+def main(opts: RunOptions, *, sweep: bool, renotify: bool) -> int:
+    if sweep and renotify:
+        raise UsageError("--sweep and --renotify do not go together")
+    if sweep:
+        raise UsageError("--sweep is not available yet")
+    if renotify:
+        raise UsageError("--renotify is not available yet")
+    if not opts.extra.get("order_id") and not opts.demo:
+        raise UsageError("which order? give ORDER_ID", hint="kmdiag payment KM20261125000001 --profile dujiaoka")
+    return run_diagnosis(opts)

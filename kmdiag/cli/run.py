@@ -1,0 +1,186 @@
+"""One diagnosis run, shared by ``order`` and ``payment``: resolve the target, run, render, exit code.
+
+Tool errors raise :class:`~kmdiag.errors.KmdiagError` (exit 2); everything about the target is in
+the report. The demo shop, when asked for, lives exactly as long as the run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kmdiag.errors import UsageError
+from kmdiag.exit_codes import STATUS_TO_EXIT, ExitCode
+from kmdiag.i18n import default_lang
+from kmdiag.models import LAYERS
+from kmdiag.redact import Redactor
+
+
+@dataclass
+class RunOptions:
+    command: str
+    url: str | None = None
+    profile: str | None = None
+    demo: bool = False
+    faults: list[str] = field(default_factory=list)
+    fmt: str | None = None
+    output: Path | None = None
+    evidence: Path | None = None
+    lang: str | None = None
+    timeout: float = 20.0
+    fail_on: str = "fail"
+    only: str | None = None
+    skip: str | None = None
+    submit: bool = False
+    smoke: bool = False
+    debug: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_layers(only: str | None, skip: str | None) -> list[str] | None:
+    def split(v: str) -> list[str]:
+        items = [x.strip() for x in v.split(",") if x.strip()]
+        bad = [x for x in items if x not in LAYERS]
+        if bad:
+            raise UsageError(f"unknown layer '{bad[0]}'", hint="layers: " + ", ".join(LAYERS))
+        return items
+
+    if only is None and skip is None:
+        return None
+    layers = split(only) if only else list(LAYERS)
+    if skip:
+        skipped = set(split(skip))
+        layers = [x for x in layers if x not in skipped]
+    return layers
+
+
+def secrets_from_profile(profile: Any, environ: dict[str, str]) -> dict[str, str]:
+    """Env-var name → value for every ``*_env`` field the profile names and the environment has."""
+    out: dict[str, str] = {}
+
+    def walk(obj: Any) -> None:
+        if hasattr(obj, "model_fields"):
+            for name in type(obj).model_fields:
+                v = getattr(obj, name)
+                if name.endswith("_env") and isinstance(v, str) and environ.get(v):
+                    out[v] = environ[v]
+                else:
+                    walk(v)
+
+    walk(profile)
+    return out
+
+
+def run_diagnosis(opts: RunOptions) -> int:
+    from kmdiag import runner
+    from kmdiag.profile.loader import load_profile, profile_from_url
+    from kmdiag.render import render
+
+    lang = opts.lang or default_lang()
+    if lang not in ("zh", "en"):
+        raise UsageError(f"unknown language '{lang}'", hint="use --lang zh or --lang en")
+    layers = parse_layers(opts.only, opts.skip)
+    if opts.faults and not opts.demo:
+        raise UsageError("--fault only works with --demo", hint=f"kmdiag {opts.command} --demo --fault {opts.faults[0]}")
+    if opts.timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    environ = dict(os.environ)
+    demo = None
+    if opts.demo:
+        from kmdiag.demo.runtime import DemoShop
+
+        demo = DemoShop(opts.faults, command=opts.command).start()
+        profile = demo.profile()
+        environ.update(demo.environ)
+        environ.update(demo.secrets)
+    elif opts.profile:
+        profile = load_profile(opts.profile)
+        if opts.url:
+            from urllib.parse import urlsplit
+
+            parts = urlsplit(opts.url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise UsageError(f"'{opts.url}' is not an http(s) URL")
+            profile = profile.model_copy(update={"base_url": f"{parts.scheme}://{parts.netloc}/"})
+            if parts.path not in ("", "/"):
+                profile = profile.model_copy(update={"order": profile.order.model_copy(update={"product_url": parts.path})})
+    elif opts.url:
+        profile = profile_from_url(opts.url)
+    else:
+        raise UsageError(
+            f"nothing to diagnose: give a shop URL, --profile NAME or --demo",
+            hint=f"try: kmdiag {opts.command} --demo   or   kmdiag order https://shop.example.com/buy/1",
+        )
+    secrets = secrets_from_profile(profile, environ)
+    redactor = Redactor(secrets.values())
+    options: dict[str, Any] = {
+        "lang": lang, "submit": opts.submit or profile.order.submit, "smoke": opts.smoke, "debug": opts.debug,
+        "fail_on": opts.fail_on, "environ": environ, "demo": demo is not None,
+        "evidence_dir": str(opts.evidence) if opts.evidence else None, **opts.extra,
+    }
+    if demo is not None and "order_id" in demo.vars and not options.get("order_id"):
+        options["order_id"] = demo.vars["order_id"]
+
+    def prepare(ctx: Any) -> None:
+        ctx.state["redactor"] = redactor
+        if demo is not None:
+            ctx.state["demo"] = demo
+
+    spinner = _Spinner(enabled=sys.stderr.isatty() and not opts.debug, lang=lang)
+    try:
+        with spinner:
+            report, ctx = runner.execute(opts.command, profile, options, budget=opts.timeout, layers=layers,
+                                         progress=spinner.update, prepare=prepare, secrets=secrets)
+        if opts.evidence:
+            from kmdiag.evidence import write_bundle
+
+            write_bundle(report, ctx, opts.evidence, redactor=redactor, lang=lang)
+        fmt = opts.fmt or "text"
+        color = fmt == "text" and opts.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        width = None
+        if color:
+            import shutil
+
+            width = shutil.get_terminal_size((100, 24)).columns
+        out = render(report, fmt, lang=lang, redactor=redactor, color=color, width=width)
+        if opts.output:
+            opts.output.parent.mkdir(parents=True, exist_ok=True)
+            opts.output.write_text(out, encoding="utf-8")
+        else:
+            sys.stdout.write(out)
+            sys.stdout.flush()
+    finally:
+        if demo is not None:
+            demo.stop()
+    if report.meta.get("interrupted"):
+        return int(ExitCode.INTERRUPTED)
+    return int(STATUS_TO_EXIT[report.status])
+
+
+class _Spinner:
+    """A live line on stderr naming the probes still running (only on a terminal)."""
+
+    def __init__(self, enabled: bool, lang: str) -> None:
+        self.enabled = enabled
+        self.lang = lang
+        self.status: Any = None
+
+    def __enter__(self) -> _Spinner:
+        if self.enabled:
+            from rich.console import Console
+
+            self.status = Console(stderr=True).status("kmdiag …")
+            self.status.start()
+        return self
+
+    def update(self, running: set[str]) -> None:
+        if self.status is not None:
+            label = "正在检查" if self.lang == "zh" else "checking"
+            self.status.update(f"{label}: {', '.join(sorted(running)) or '…'}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.status is not None:
+            self.status.stop()

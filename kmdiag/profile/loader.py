@@ -1,0 +1,144 @@
+"""Load a profile by name or path, and turn every mistake into one clear line: file:line: what.
+
+YAML is composed into nodes first so that a pydantic error location (``network.budgets.dns_ms``)
+can be traced back to the line that holds it; unknown keys get a "did you mean" from the schema's
+own field names.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from kmdiag.errors import KmdiagError
+from kmdiag.profile.schema import Profile
+
+PROFILE_DIRS = [Path(__file__).resolve().parent.parent / "profiles"]
+
+
+class ProfileError(KmdiagError):
+    """A profile could not be loaded; the message names file and line."""
+
+
+def builtin_profiles() -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for d in PROFILE_DIRS:
+        if d.is_dir():
+            for p in sorted(d.glob("*.yaml")):
+                out.setdefault(p.stem, p)
+    return out
+
+
+def load_profile(name_or_path: str) -> Profile:
+    """A built-in profile by NAME, or a YAML file by PATH."""
+    builtins = builtin_profiles()
+    path = Path(name_or_path)
+    if name_or_path in builtins and not path.exists():
+        path = builtins[name_or_path]
+    elif not path.exists():
+        hint = difflib.get_close_matches(name_or_path, list(builtins), n=1)
+        more = f" Did you mean '{hint[0]}'?" if hint else ""
+        raise ProfileError(
+            f"no profile named '{name_or_path}' and no such file.{more}",
+            hint="built-in profiles: " + ", ".join(builtins) + " (kmdiag profiles list)",
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"{path}: cannot read: {exc}") from None
+    return parse_profile(text, str(path))
+
+
+def parse_profile(text: str, filename: str = "<profile>") -> Profile:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ProfileError(f"{filename}{line}: not valid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise ProfileError(f"{filename}:1: a profile must be a mapping of keys (name, base_url, ...)")
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err.get("loc", ()))
+        line = _line_of(root, loc)
+        where = ".".join(str(x) for x in loc) or "(top level)"
+        msg = _message(err, loc)
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ProfileError(f"{filename}:{line}: {where}: {msg}{more}") from None
+
+
+def _message(err: dict[str, Any], loc: tuple[Any, ...]) -> str:
+    kind = err.get("type", "")
+    if kind == "extra_forbidden" and loc:
+        known = _fields_at(loc[:-1])
+        hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        did = f"; did you mean '{hint[0]}'?" if hint else ""
+        return f"unknown key '{loc[-1]}'{did} expected one of: {', '.join(known)}"
+    if kind == "missing":
+        return "required but missing"
+    text = str(err.get("msg", "invalid value"))
+    return text.removeprefix("Value error, ")
+
+
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    model: Any = Profile
+    for part in loc:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return []
+        model = field.annotation
+        args = getattr(model, "__args__", ())
+        for a in args:  # Optional[X] / X | None
+            if isinstance(a, type) and issubclass(a, BaseModel):
+                model = a
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _line_of(node: Any, loc: tuple[Any, ...]) -> int:
+    """The 1-based line of the deepest node along ``loc`` that exists."""
+    line = node.start_mark.line + 1 if node is not None else 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = None
+            for k, v in node.value:
+                if str(k.value) == str(part):
+                    line = k.start_mark.line + 1
+                    nxt = v
+                    break
+            if nxt is None:
+                return line
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def profile_from_url(url: str, base: str = "generic") -> Profile:
+    """``kmdiag order https://shop/...``: the generic profile pointed at that URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ProfileError(f"'{url}' is not an http(s) URL", hint="e.g. kmdiag order https://shop.example.com/buy/1")
+    prof = load_profile(base)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    prof = prof.model_copy(update={"base_url": origin + "/", "order": prof.order.model_copy(update={"product_url": path})})
+    return prof

@@ -1,0 +1,152 @@
+"""The profile schema. ``kmdiag profiles schema`` prints it as JSON Schema; docs/profiles.md explains it.
+
+Secrets are never written in a profile: fields ending in ``_env`` name the environment variable
+that holds them. Unknown keys are errors (``extra="forbid"``) so that a typo is caught with its
+line number instead of being silently ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class CaptivePortal(_M):
+    url: str = Field(description="A URL whose exact answer is known (e.g. a generate_204 endpoint).")
+    expect_status: int = 204
+    expect_body: str | None = Field(None, description="Exact body expected, if the status alone is not enough.")
+
+
+class Budgets(_M):
+    dns_ms: int = 300
+    connect_ms: int = 500
+    tls_ms: int = 800
+    ttfb_ms: int = 1500
+    jitter_ms: int = 300
+    loss_pct: float = 20.0
+
+
+class Network(_M):
+    hosts: list[str] = Field(default_factory=list, description="Hosts to check; default: base_url's host and the notify URL's.")
+    system_resolver: str | None = Field(None, description="null = the OS resolver; 'ip:port' = ask this server as the user's resolver.")
+    trusted_resolvers: list[str] = Field(default_factory=lambda: ["223.5.5.5", "119.29.29.29"])
+    captive_portal: CaptivePortal | None = None
+    expected_tls_issuers: list[str] = Field(default_factory=list)
+    ca_bundle: str | None = Field(None, description="Extra CA file (PEM) to trust, e.g. a staging CA.")
+    budgets: Budgets = Field(default_factory=Budgets)
+    latency_samples: int = Field(5, ge=1, le=50)
+    static_path: str = Field("/", description="A static page used as the latency baseline.")
+
+    @field_validator("trusted_resolvers", "hosts")
+    @classmethod
+    def _no_blank(cls, v: list[str]) -> list[str]:
+        if any(not x.strip() for x in v):
+            raise ValueError("entries must not be empty")
+        return v
+
+
+class SendAs(_M):
+    header: str | None = None
+    template: str = "{token}"
+    cookie: str | None = None
+
+
+class Platform(_M):
+    health_path: str | None = Field("/health", description="A health endpoint; null when the platform has none.")
+    pages: list[str] = Field(default_factory=list, description="Extra pages that must answer.")
+
+
+class Order(_M):
+    product_url: str = "/"
+    button: str | None = None
+    fill: dict[str, str] = Field(default_factory=dict)
+    order_request: str | None = Field(None, description="'METHOD /path' the click must send; path may contain * wildcards.")
+    success: str | None = None
+    supported_browsers: dict[str, int] = Field(default_factory=dict)
+    submit: bool = Field(False, description="Let the diagnostic click really send the order (staging, QA, demo).")
+    captcha: str | None = Field(None, description="Selector of a captcha input, if the platform has one.")
+    feedback_ms: int = Field(2500, ge=200, le=20000, description="How long to wait for visible feedback after the click.")
+    error_codes: dict[str, str] = Field(default_factory=dict, description="Order-API error code or message substring -> cause id.")
+
+
+class AccountFields(_M):
+    logged_in: str | None = None
+    identity_verified: str | None = None
+    risk_blocked: str | None = None
+    login_region: str | None = None
+    usual_region: str | None = None
+    message: str | None = None
+
+
+class Account(_M):
+    token_env: str | None = None
+    send_as: SendAs = Field(default_factory=lambda: SendAs(header="Authorization", template="Bearer {token}"))
+    endpoint: str | None = None
+    fields: AccountFields = Field(default_factory=AccountFields)
+    error_codes: dict[str, str] = Field(default_factory=dict, description="Account-API code or message substring -> cause id.")
+
+
+class CallbackLog(_M):
+    endpoint: str | None = None
+    files: list[str] = Field(default_factory=list)
+    format: Literal["combined", "laravel", "acg-faka", "auto"] = "auto"
+
+
+class Admin(_M):
+    token_env: str | None = None
+    send_as: SendAs = Field(default_factory=lambda: SendAs(header="X-Admin-Token"))
+
+
+class Provider(_M):
+    kind: Literal["epay", "alipay", "wechatpay"] = "epay"
+    gateway: str | None = None
+    merchant_id: str | None = None
+    key_env: str | None = Field(None, description="epay: MD5 key; alipay: Alipay public key (PEM); wechatpay: APIv3 key.")
+    private_key_env: str | None = Field(None, description="alipay/wechatpay: the merchant's private key (PEM), for signed queries.")
+    public_key_env: str | None = Field(None, description="wechatpay: platform public key (PEM).")
+    app_id: str | None = None
+    notify_method: Literal["GET", "POST"] | None = None
+    notify_timeout_s: float = 5.0
+    retry_schedule_s: list[int] = Field(default_factory=list, description="Seconds after payment of each callback attempt.")
+    success_reply: str | None = None
+
+
+class Payment(_M):
+    order_endpoint: str | None = None
+    order_fields: dict[str, str] = Field(default_factory=dict)
+    status_map: dict[str, str] = Field(default_factory=dict)
+    pending_orders_endpoint: str | None = None
+    notify_url: str | None = None
+    repair_endpoint: str | None = None
+    callback_log: CallbackLog = Field(default_factory=CallbackLog)
+    admin: Admin = Field(default_factory=Admin)
+    provider: Provider = Field(default_factory=Provider)
+
+
+class Profile(_M):
+    name: str
+    title: str = ""
+    base_url: str
+    network: Network = Field(default_factory=Network)
+    platform: Platform = Field(default_factory=Platform)
+    order: Order = Field(default_factory=Order)
+    account: Account = Field(default_factory=Account)
+    payment: Payment = Field(default_factory=Payment)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("base_url must start with http:// or https://")
+        return v
+
+    def url(self, path: str) -> str:
+        """Join a profile path to base_url (absolute URLs pass through)."""
+        if path.startswith(("http://", "https://")):
+            return path
+        return self.base_url.rstrip("/") + "/" + path.lstrip("/")

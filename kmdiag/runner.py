@@ -1,0 +1,212 @@
+"""Run probes concurrently under one budget, then checks, then the diagnosis.
+
+Each probe runs as an asyncio task once the probes it needs have finished; each has its own
+timeout, clipped to what is left of the run's budget, so the run always ends inside ``--timeout``.
+A probe that crashes or times out becomes a measurement with ``error`` set; checks that need it
+report ``error``; checks whose ``after`` checks failed report ``skip``. Nothing here raises for a
+broken target.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from kmdiag import registry
+from kmdiag.i18n import T
+from kmdiag.models import Artifact, Finding, Measurement, Report, Status
+from kmdiag.probes._base import Skip
+from kmdiag.probes._context import ProbeContext
+from kmdiag.profile.schema import Profile
+
+log = logging.getLogger("kmdiag.runner")
+
+ProgressFn = Callable[[set[str]], None]
+
+# Keep a little of the budget for checks, diagnosis and rendering.
+_RESERVE_S = 0.15
+
+
+def select(command: str, layers: Iterable[str] | None) -> tuple[list[registry.ProbeSpec], list[registry.CheckSpec]]:
+    registry.load_builtins()
+    wanted = set(layers) if layers is not None else None
+    probes = [p for p in registry.PROBES.values() if command in p.commands and (wanted is None or p.layer in wanted)]
+    checks = [c for c in registry.CHECKS.values() if command in c.commands and (wanted is None or c.layer in wanted)]
+    return probes, checks
+
+
+async def run_probes(
+    probes: list[registry.ProbeSpec], ctx: ProbeContext, progress: ProgressFn | None = None
+) -> dict[str, Measurement]:
+    """Run every probe as soon as its needs are done; return all measurements."""
+    by_id = {p.id: p for p in probes}
+    done: dict[str, asyncio.Future[Measurement]] = {}
+    loop = asyncio.get_running_loop()
+    for p in probes:
+        done[p.id] = loop.create_future()
+    running: set[str] = set()
+
+    async def one(spec: registry.ProbeSpec) -> None:
+        for need in spec.needs:
+            if need in done:
+                await done[need]
+        running.add(spec.id)
+        if progress:
+            progress(set(running))
+        started = time.monotonic()
+        budget = ctx.remaining() - _RESERVE_S
+        if budget <= 0.05:
+            m = Measurement(spec.id, error="the run's time budget was spent before this probe could start",
+                            error_kind="budget")
+        else:
+            try:
+                data = await asyncio.wait_for(spec.fn(ctx), timeout=min(spec.timeout, budget))
+                m = Measurement(spec.id, data=data or {})
+            except (TimeoutError, asyncio.TimeoutError):
+                kind = "budget" if spec.timeout > budget else "timeout"
+                m = Measurement(spec.id, error=f"no result within {min(spec.timeout, budget):.1f}s", error_kind=kind)
+            except asyncio.CancelledError:
+                raise
+            except Skip as exc:
+                m = Measurement(spec.id, error=str(exc), error_kind="skipped")
+            except Exception as exc:  # a probe bug: data for this probe only, never the whole run
+                log.debug("probe %s crashed:\n%s", spec.id, traceback.format_exc())
+                if ctx.opt("debug"):
+                    raise
+                m = Measurement(spec.id, error=f"{type(exc).__name__}: {exc}", error_kind="crash")
+        m.duration_ms = int((time.monotonic() - started) * 1000)
+        ctx.measurements[spec.id] = m
+        running.discard(spec.id)
+        if progress:
+            progress(set(running))
+        done[spec.id].set_result(m)
+
+    tasks = [asyncio.create_task(one(p), name=p.id) for p in by_id.values()]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for t in tasks:
+            if not t.done():
+                t.cancel()
+    return ctx.measurements
+
+
+def run_checks(
+    checks: list[registry.CheckSpec], measurements: dict[str, Measurement], profile: Profile, options: dict[str, Any]
+) -> list[Finding]:
+    """Run checks in dependency order; pure apart from timing."""
+    findings: dict[str, Finding] = {}
+    order = _topo(checks)
+    cctx = registry.CheckContext(measurements=measurements, profile=profile, options=options, findings=findings)
+    for spec in order:
+        started = time.monotonic()
+        f = _one_check(spec, cctx, findings)
+        # A check's time is the time of the slowest probe it read plus its own: what it cost to know.
+        probe_ms = max((measurements[n].duration_ms for n in spec.needs if n in measurements), default=0)
+        f.duration_ms = probe_ms + int((time.monotonic() - started) * 1000)
+        findings[spec.id] = f
+    return list(findings.values())
+
+
+def _one_check(spec: registry.CheckSpec, cctx: registry.CheckContext, findings: dict[str, Finding]) -> Finding:
+    for dep in spec.after:
+        dep_f = findings.get(dep)
+        if dep_f is not None and dep_f.status in (Status.FAIL, Status.SKIP, Status.ERROR):
+            return Finding(spec.id, spec.layer, Status.SKIP, spec.title,
+                           T(zh=f"跳过：它依赖的检查 {dep} 未通过", en=f"skipped: it depends on {dep}, which did not pass"),
+                           {"skipped_because": dep})
+    for need in spec.needs:
+        m = cctx.measurements.get(need)
+        if m is None:
+            return Finding(spec.id, spec.layer, Status.SKIP, spec.title,
+                           T(zh=f"跳过：未运行探测 {need}", en=f"skipped: probe {need} was not run"), {"missing": need})
+        if m.error_kind == "skipped":
+            return Finding(spec.id, spec.layer, Status.SKIP, spec.title,
+                           T(zh=f"跳过：{m.error}", en=f"skipped: {m.error}"), {"probe": need, "reason": m.error})
+        if not m.ok:
+            return Finding(spec.id, spec.layer, Status.ERROR, spec.title,
+                           T(zh=f"无法判断：探测 {need} 未完成（{m.error}）", en=f"could not judge: probe {need} did not finish ({m.error})"),
+                           {"probe": need, "error": m.error, "error_kind": m.error_kind})
+    try:
+        r = spec.fn(cctx)
+    except Exception as exc:
+        log.debug("check %s crashed:\n%s", spec.id, traceback.format_exc())
+        if cctx.options.get("debug"):
+            raise
+        return Finding(spec.id, spec.layer, Status.ERROR, spec.title,
+                       T(zh=f"检查自身出错：{exc}", en=f"the check itself failed: {exc}"), {"error": repr(exc)})
+    return Finding(spec.id, spec.layer, r.status, spec.title, r.summary, r.evidence)
+
+
+def _topo(checks: list[registry.CheckSpec]) -> list[registry.CheckSpec]:
+    by_id = {c.id: c for c in checks}
+    seen: set[str] = set()
+    out: list[registry.CheckSpec] = []
+
+    def visit(c: registry.CheckSpec, stack: tuple[str, ...] = ()) -> None:
+        if c.id in seen or c.id in stack:
+            return
+        for dep in c.after:
+            if dep in by_id:
+                visit(by_id[dep], stack + (c.id,))
+        seen.add(c.id)
+        out.append(c)
+
+    for c in checks:
+        visit(c)
+    return out
+
+
+def execute(
+    command: str,
+    profile: Profile,
+    options: dict[str, Any],
+    *,
+    budget: float,
+    layers: Iterable[str] | None = None,
+    progress: ProgressFn | None = None,
+    prepare: Callable[[ProbeContext], Any] | None = None,
+    secrets: dict[str, str] | None = None,
+) -> tuple[Report, ProbeContext]:
+    """Run one command end to end and build its report (without rendering it)."""
+    from kmdiag.diagnosis import diagnose, report_status
+
+    started_at = datetime.now(UTC)
+    t0 = time.monotonic()
+    ctx = ProbeContext(profile=profile, options=options, deadline=t0 + budget, secrets=dict(secrets or {}))
+    probes, checks = select(command, layers)
+    if prepare is not None:
+        prepare(ctx)
+    interrupted = False
+    try:
+        asyncio.run(run_probes(probes, ctx, progress))
+    except KeyboardInterrupt:
+        interrupted = True
+    for p in probes:  # whatever did not report (interrupt) is marked, never silently absent
+        ctx.measurements.setdefault(p.id, Measurement(p.id, error="interrupted", error_kind="budget"))
+    findings = run_checks(checks, ctx.measurements, profile, options)
+    causes = diagnose(findings, command=command, options=options)
+    unfinished = sorted(m.probe for m in ctx.measurements.values() if m.error_kind in ("budget", "timeout"))
+    status = report_status(findings, causes, options)
+    report = Report(
+        command=command,
+        profile=profile.name,
+        status=status,
+        started_at=started_at.isoformat(timespec="seconds"),
+        duration_ms=int((time.monotonic() - t0) * 1000),
+        findings=findings,
+        causes=causes,
+        artifacts=list(ctx.artifacts),
+        unfinished=unfinished,
+        target=str(profile.base_url),
+        meta={"interrupted": interrupted, **ctx.state.get("report_meta", {})},
+    )
+    return report, ctx
+
+
+__all__ = ["Artifact", "execute", "run_checks", "run_probes", "select"]

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Set up kmdiag on this machine: system packages it needs (when we can install them), a virtualenv
+# in .venv with kmdiag and its test tools. Safe to run again: it only does what is missing.
+set -u
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+warn() { printf '\033[33m[setup] warning:\033[0m %s\n' "$*" >&2; }
+
+# -- system packages ------------------------------------------------------------------------
+need=()
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || need+=(chromium)
+[ -x /usr/sbin/dnsmasq ] || command -v dnsmasq >/dev/null 2>&1 || need+=(dnsmasq-base)
+if command -v fc-list >/dev/null 2>&1; then
+  fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-wqy-microhei)
+else
+  [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || { command -v sudo >/dev/null 2>&1 && SUDO="sudo -n"; }
+    if [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; then
+      say "installing system packages: ${need[*]}"
+      if ! { $SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null; }; then
+        warn "could not install ${need[*]} with apt-get; install them yourself: apt-get install ${need[*]}"
+      fi
+    else
+      warn "missing ${need[*]}; run: sudo apt-get install ${need[*]}"
+    fi
+  else
+    warn "missing ${need[*]}. On macOS: brew install --cask chromium; brew install dnsmasq. On other systems install Chrome/Chromium, dnsmasq and a CJK font."
+  fi
+fi
+command -v chromium >/dev/null 2>&1 || warn "no Chromium found: the browser layer will say what to install and the other layers still run"
+[ -x /usr/sbin/dnsmasq ] || command -v dnsmasq >/dev/null 2>&1 || warn "no dnsmasq: the DNS tests against a real resolver will be skipped"
+
+# -- python -----------------------------------------------------------------------------------
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  "$PY" -m venv .venv || { warn "python3 -m venv failed (Debian: apt-get install python3-venv)"; exit 1; }
+fi
+stamp=.venv/.kmdiag-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  say "installing kmdiag and its test tools into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+  .venv/bin/python -m pip install -q -e '.[test]' || { warn "pip install failed"; exit 1; }
+  touch "$stamp"
+fi
+say "ready: .venv/bin/kmdiag"

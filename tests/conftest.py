@@ -1,0 +1,198 @@
+"""Test-wide fixtures, and the guard that keeps every packet on loopback.
+
+Nothing in the suite may reach an address outside 127.0.0.0/8 or ::1: not by TCP, not by UDP
+(DNS!), not through a name lookup. pytest-socket alone misses UDP sendto, connect_ex and
+getaddrinfo, so the guard wraps those socket entry points itself and is installed before any test
+module is imported. Chromium is a separate process: the browser probe starts it with
+``--host-resolver-rules`` that resolve nothing but the test hosts.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_real = {
+    "connect": socket.socket.connect,
+    "connect_ex": socket.socket.connect_ex,
+    "sendto": socket.socket.sendto,
+    "sendmsg": socket.socket.sendmsg,
+    "getaddrinfo": socket.getaddrinfo,
+    "gethostbyname": socket.gethostbyname,
+    "gethostbyname_ex": socket.gethostbyname_ex,
+}
+
+
+class OffLoopback(RuntimeError):
+    """A test tried to send something off loopback."""
+
+
+def _loopback_host(host: object) -> bool:
+    if host is None:
+        return True
+    if isinstance(host, bytes):
+        host = host.decode()
+    if not isinstance(host, str):
+        return False
+    if host in ("localhost", "", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_addr(sock: socket.socket, address: object) -> None:
+    if sock.family == getattr(socket, "AF_UNIX", None):
+        return
+    if isinstance(address, tuple) and address:
+        if not _loopback_host(address[0]):
+            raise OffLoopback(f"blocked: a test tried to reach {address!r} (only loopback is allowed)")
+        return
+    raise OffLoopback(f"blocked: unexpected address {address!r}")
+
+
+def _connect(self: socket.socket, address: object) -> None:
+    _check_addr(self, address)
+    return _real["connect"](self, address)
+
+
+def _connect_ex(self: socket.socket, address: object) -> int:
+    _check_addr(self, address)
+    return _real["connect_ex"](self, address)
+
+
+def _sendto(self: socket.socket, data: bytes, *args: object) -> int:
+    address = args[-1]
+    _check_addr(self, address)
+    return _real["sendto"](self, data, *args)
+
+
+def _sendmsg(self: socket.socket, buffers: object, ancdata: object = (), flags: int = 0, address: object = None) -> int:
+    if address is not None:
+        _check_addr(self, address)
+    return _real["sendmsg"](self, buffers, ancdata, flags, *([address] if address is not None else []))
+
+
+def _getaddrinfo(host: object, *args: object, **kw: object) -> object:
+    if not _loopback_host(host):
+        raise OffLoopback(f"blocked: a test tried to look up {host!r} (only loopback names are allowed)")
+    return _real["getaddrinfo"](host, *args, **kw)
+
+
+def _gethostbyname(host: str) -> str:
+    if not _loopback_host(host):
+        raise OffLoopback(f"blocked: a test tried to look up {host!r}")
+    return _real["gethostbyname"](host)
+
+
+def _gethostbyname_ex(host: str) -> object:
+    if not _loopback_host(host):
+        raise OffLoopback(f"blocked: a test tried to look up {host!r}")
+    return _real["gethostbyname_ex"](host)
+
+
+def install_guard() -> None:
+    socket.socket.connect = _connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _connect_ex  # type: ignore[method-assign]
+    socket.socket.sendto = _sendto  # type: ignore[method-assign,assignment]
+    socket.socket.sendmsg = _sendmsg  # type: ignore[method-assign,assignment]
+    socket.getaddrinfo = _getaddrinfo  # type: ignore[assignment]
+    socket.gethostbyname = _gethostbyname
+    socket.gethostbyname_ex = _gethostbyname_ex  # type: ignore[assignment]
+
+
+install_guard()
+# Proxies in the developer's environment must not route test traffic anywhere.
+for _v in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+    os.environ.pop(_v, None)
+os.environ["NO_PROXY"] = "*"
+os.environ.setdefault("KMDIAG_LANG", "en")
+
+
+# -- fixtures ------------------------------------------------------------------------------
+
+@pytest.fixture
+def demo_shop() -> Iterator[object]:
+    """A running demo shop with no faults."""
+    from kmdiag.demo.runtime import DemoShop
+
+    d = DemoShop().start()
+    try:
+        yield d
+    finally:
+        d.stop()
+
+
+def _free_udp_port() -> int:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.fixture
+def dnsmasq(tmp_path: Path) -> Iterator[object]:
+    """A real dnsmasq on a free loopback port. ``start(records)`` with {name: ip} maps; .test is local."""
+    exe = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
+    if not Path(exe).exists():
+        pytest.skip("dnsmasq is not installed (make setup installs dnsmasq-base)")
+
+    procs: list[subprocess.Popen[bytes]] = []
+
+    class Dnsmasq:
+        def start(self, records: dict[str, str], nxdomain_zone: str = "test") -> str:
+            port = _free_udp_port()
+            args = [exe, "--no-daemon", "--listen-address=127.0.0.1", f"--port={port}", "--bind-interfaces",
+                    "--no-resolv", "--no-hosts", "--conf-file=/dev/null", "--pid-file=", f"--local=/{nxdomain_zone}/"]
+            args += [f"--address=/{name}/{ip}" for name, ip in records.items()]
+            p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            procs.append(p)
+            deadline = time.monotonic() + 5
+            import dns.message
+            import dns.query
+
+            while time.monotonic() < deadline:
+                try:
+                    dns.query.udp(dns.message.make_query("probe.test", "A"), "127.0.0.1", port=port, timeout=0.2)
+                    return f"127.0.0.1:{port}"
+                except Exception:
+                    if p.poll() is not None:
+                        raise RuntimeError(p.stderr.read().decode() if p.stderr else "dnsmasq exited") from None
+                    time.sleep(0.05)
+            raise RuntimeError("dnsmasq did not answer")
+
+    yield Dnsmasq()
+    for p in procs:
+        p.terminate()
+        try:
+            p.wait(3)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """Run kmdiag in-process; returns (exit code, stdout, stderr)."""
+    import contextlib
+    import io
+
+    from kmdiag.cli.app import run
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = run(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def cli():
+    return run_cli
