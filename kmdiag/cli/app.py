@@ -218,8 +218,9 @@ def run(argv: list[str]) -> int:
     """Run the CLI; map every exception to a contract exit code. ``--debug`` re-raises internal errors."""
     debug = "--debug" in argv
     try:
-        app(args=argv, prog_name="kmdiag", standalone_mode=False)
-        return 0
+        # Without standalone mode, click returns a command's exit code instead of raising.
+        rv = app(args=argv, prog_name="kmdiag", standalone_mode=False)
+        return rv if isinstance(rv, int) else 0
     except typer.Exit as e:
         return int(e.exit_code)
     except typer.Abort:

@@ -1,0 +1,71 @@
+"""Profiles: every built-in validates; mistakes give one file:line line and exit code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kmdiag.profile.loader import ProfileError, builtin_profiles, load_profile, parse_profile
+
+
+def test_builtin_profiles_validate() -> None:
+    names = builtin_profiles()
+    assert {"demo", "generic"} <= set(names)
+    for name, path in names.items():
+        if name == "demo":
+            continue  # a template: filled with ports by the running demo
+        assert load_profile(str(path)).name
+
+
+@pytest.mark.parametrize(
+    "text, line, words",
+    [
+        ("name: x\nbase_url: https://a/\nnetwork:\n  trusted_resolverz: []\n", 4, ["trusted_resolverz", "did you mean 'trusted_resolvers'"]),
+        ("name: x\nbase_url: ftp://a/\n", 2, ["base_url", "http"]),
+        ("name: x\nbase_url: https://a/\nnetwork:\n  budgets:\n    dns_ms: lots\n", 5, ["dns_ms", "integer"]),
+        ("name: x\nbase_url: [unclosed\n", 3, ["not valid YAML"]),
+        ("base_url: https://a/\n", 1, ["name", "required"]),
+        ("- just\n- a list\n", 1, ["mapping"]),
+    ],
+)
+def test_profile_errors_name_file_and_line(text: str, line: int, words: list[str]) -> None:
+    with pytest.raises(ProfileError) as e:
+        parse_profile(text, "bad.yaml")
+    msg = e.value.message
+    assert msg.startswith(f"bad.yaml:{line}:"), msg
+    assert "\n" not in msg
+    for w in words:
+        assert w in msg
+
+
+def test_validate_command_exit_codes(tmp_path: Path, cli) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nbase_url: https://a/\norder:\n  buton: '#b'\n", encoding="utf-8")
+    code, out, err = cli("profiles", "validate", str(bad))
+    assert code == 2
+    assert f"{bad}:4:" in err and "did you mean 'button'" in err
+    code, out, err = cli("profiles", "validate", "generic")
+    assert code == 0
+
+
+def test_order_with_bad_profile_exits_2(tmp_path: Path, cli) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nbase_url: https://a/\nplatfrom: {}\n", encoding="utf-8")
+    code, out, err = cli("order", "--profile", str(bad))
+    assert code == 2
+    assert f"{bad}:3:" in err and "Traceback" not in err + out
+
+
+def test_unknown_profile_name_suggests(cli) -> None:
+    code, out, err = cli("order", "--profile", "dem")
+    assert code == 2 and "did you mean 'demo'" in err.lower()
+
+
+def test_schema_command_prints_json_schema(cli) -> None:
+    import json
+
+    code, out, err = cli("profiles", "schema")
+    assert code == 0
+    schema = json.loads(out)
+    assert "network" in schema["properties"] and "payment" in schema["properties"]
