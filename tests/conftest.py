@@ -115,6 +115,8 @@ install_guard()
 for _v in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
     os.environ.pop(_v, None)
 os.environ["NO_PROXY"] = "*"
+# Chromium (a separate process) resolves nothing but loopback and the demo's hosts in tests.
+os.environ["KMDIAG_BROWSER_LOCKDOWN"] = "1"
 os.environ.setdefault("KMDIAG_LANG", "en")
 
 
@@ -133,10 +135,20 @@ def demo_shop() -> Iterator[object]:
 
 
 def _free_udp_port() -> int:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    """A port free for UDP *and* TCP on 127.0.0.1 (dnsmasq binds both)."""
+    for _ in range(20):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            t.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            t.close()
     return port
 
 
@@ -151,6 +163,15 @@ def dnsmasq(tmp_path: Path) -> Iterator[object]:
 
     class Dnsmasq:
         def start(self, records: dict[str, str], nxdomain_zone: str = "test") -> str:
+            for attempt in range(3):  # a port can be taken between the probe and dnsmasq's bind
+                try:
+                    return self._start(records, nxdomain_zone)
+                except RuntimeError as exc:
+                    if "in use" not in str(exc) or attempt == 2:
+                        raise
+            raise RuntimeError("unreachable")
+
+        def _start(self, records: dict[str, str], nxdomain_zone: str) -> str:
             port = _free_udp_port()
             args = [exe, "--no-daemon", "--listen-address=127.0.0.1", f"--port={port}", "--bind-interfaces",
                     "--no-resolv", "--no-hosts", "--conf-file=/dev/null", "--pid-file=", f"--local=/{nxdomain_zone}/"]

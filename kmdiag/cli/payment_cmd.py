@@ -10,9 +10,13 @@ def main(opts: RunOptions, *, sweep: bool, renotify: bool) -> int:
     if sweep and renotify:
         raise UsageError("--sweep and --renotify do not go together")
     if sweep:
-        raise UsageError("--sweep is not available yet")
+        from kmdiag.payment.sweep_cli import main as sweep_main
+
+        return sweep_main(opts)
     if renotify:
-        raise UsageError("--renotify is not available yet")
+        from kmdiag.payment.renotify import main as renotify_main
+
+        return renotify_main(opts)
     if not opts.extra.get("order_id") and not opts.demo:
         raise UsageError("which order? give ORDER_ID", hint="kmdiag payment KM20261125000001 --profile dujiaoka")
     return run_diagnosis(opts)

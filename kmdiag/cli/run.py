@@ -7,7 +7,9 @@ the report. The demo shop, when asked for, lives exactly as long as the run.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from kmdiag.errors import UsageError
 from kmdiag.exit_codes import STATUS_TO_EXIT, ExitCode
 from kmdiag.i18n import default_lang
 from kmdiag.models import LAYERS
-from kmdiag.redact import Redactor
+from kmdiag.redact import Redactor, phones_in
 
 
 @dataclass
@@ -62,7 +64,7 @@ def secrets_from_profile(profile: Any, environ: dict[str, str]) -> dict[str, str
     out: dict[str, str] = {}
 
     def walk(obj: Any) -> None:
-        if hasattr(obj, "model_fields"):
+        if hasattr(type(obj), "model_fields"):
             for name in type(obj).model_fields:
                 v = getattr(obj, name)
                 if name.endswith("_env") and isinstance(v, str) and environ.get(v):
@@ -75,6 +77,9 @@ def secrets_from_profile(profile: Any, environ: dict[str, str]) -> dict[str, str
 
 
 def run_diagnosis(opts: RunOptions) -> int:
+    import time
+
+    started = time.monotonic()  # --timeout covers loading, the demo's start and stop too, not only the probes
     from kmdiag import runner
     from kmdiag.profile.loader import load_profile, profile_from_url
     from kmdiag.render import render
@@ -111,16 +116,33 @@ def run_diagnosis(opts: RunOptions) -> int:
         profile = profile_from_url(opts.url)
     else:
         raise UsageError(
-            f"nothing to diagnose: give a shop URL, --profile NAME or --demo",
+            "nothing to diagnose: give a shop URL, --profile NAME or --demo",
             hint=f"try: kmdiag {opts.command} --demo   or   kmdiag order https://shop.example.com/buy/1",
         )
     secrets = secrets_from_profile(profile, environ)
+    asked_at = time.monotonic()
+    # -- account layer (issue 4): the shopper's session token from --token-env / the profile's variable,
+    #    or a hidden prompt when a person is at the terminal; it joins the run's secrets (and the redactor).
+    from kmdiag.session import collect_token
+
+    secrets.update(collect_token(profile, environ, opts.extra, fmt=opts.fmt, layers=layers,
+                                 demo=demo is not None, lang=lang, command=opts.command))
+    # -- end account layer
+    started += time.monotonic() - asked_at  # a person typing at a token prompt is not the run's time
     redactor = Redactor(secrets.values())
+    # -- reports (issue 6): every demo secret, and the phone number the order form is filled with
+    if demo is not None:
+        redactor.add(*demo.secrets.values())
+    redactor.add_phone(*phones_in(profile.order.fill.values()))
     options: dict[str, Any] = {
         "lang": lang, "submit": opts.submit or profile.order.submit, "smoke": opts.smoke, "debug": opts.debug,
         "fail_on": opts.fail_on, "environ": environ, "demo": demo is not None,
-        "evidence_dir": str(opts.evidence) if opts.evidence else None, **opts.extra,
+        "evidence_dir": None, **opts.extra,
     }
+    # Probes write raw evidence (screenshots, HAR) into a private scratch directory, never into the
+    # user's --evidence path: only the bundle writer puts files there, redacted (and it may be a .zip).
+    scratch = tempfile.mkdtemp(prefix="kmdiag-evidence-raw-") if opts.evidence else None
+    options["evidence_dir"] = scratch
     if demo is not None and "order_id" in demo.vars and not options.get("order_id"):
         options["order_id"] = demo.vars["order_id"]
 
@@ -132,18 +154,20 @@ def run_diagnosis(opts: RunOptions) -> int:
     spinner = _Spinner(enabled=sys.stderr.isatty() and not opts.debug, lang=lang)
     try:
         with spinner:
-            report, ctx = runner.execute(opts.command, profile, options, budget=opts.timeout, layers=layers,
+            report, ctx = runner.execute(opts.command, profile, options, layers=layers,
+                                         budget=max(0.5, opts.timeout - (time.monotonic() - started) - 0.2),
                                          progress=spinner.update, prepare=prepare, secrets=secrets)
-        if opts.evidence:
+        report.meta.setdefault("fail_on", opts.fail_on)
+        redactor.add(*ctx.secrets.values())  # secrets a probe learnt during the run
+        if opts.evidence:  # before rendering: the bundle rewrites report.artifacts to what it wrote
             from kmdiag.evidence import write_bundle
 
             write_bundle(report, ctx, opts.evidence, redactor=redactor, lang=lang)
         fmt = opts.fmt or "text"
-        color = fmt == "text" and opts.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        color = (fmt == "text" and opts.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+                 and os.environ.get("TERM") != "dumb")
         width = None
         if color:
-            import shutil
-
             width = shutil.get_terminal_size((100, 24)).columns
         out = render(report, fmt, lang=lang, redactor=redactor, color=color, width=width)
         if opts.output:
@@ -153,6 +177,8 @@ def run_diagnosis(opts: RunOptions) -> int:
             sys.stdout.write(out)
             sys.stdout.flush()
     finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
         if demo is not None:
             demo.stop()
     if report.meta.get("interrupted"):

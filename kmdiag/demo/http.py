@@ -111,6 +111,9 @@ def _handler_class(app: App) -> type[BaseHTTPRequestHandler]:
     class H(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "kmdiag-demo/1"
+        # Headers and body go out in two writes; with Nagle on, the body waits for the client's
+        # delayed ACK (≈40 ms on Linux) on every keep-alive request. Real servers set TCP_NODELAY too.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             return

@@ -7,9 +7,10 @@ line number instead of being silently ignored.
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 
 class _M(BaseModel):
@@ -74,21 +75,50 @@ class Order(_M):
     error_codes: dict[str, str] = Field(default_factory=dict, description="Order-API error code or message substring -> cause id.")
 
 
+def _cause_id(v: str) -> str:
+    # Checked per entry, so an error names the entry's own line.
+    if not re.fullmatch(r"[a-z]+\.[a-z0-9]+(-[a-z0-9]+)*", v):
+        raise ValueError(f"'{v}' is not a cause id (layer.kebab-name, e.g. account.risk-blocked; see `kmdiag causes`)")
+    return v
+
+
+CauseId = Annotated[str, AfterValidator(_cause_id)]
+
+
 class AccountFields(_M):
+    """JMESPath expressions into the account API's JSON answer (compiled when the profile loads)."""
+
     logged_in: str | None = None
     identity_verified: str | None = None
     risk_blocked: str | None = None
+    remote_login: str | None = Field(None, description="True when the platform itself flags a login from another region.")
     login_region: str | None = None
     usual_region: str | None = None
+    order_allowed: str | None = Field(None, description="False when the platform says this account may not order.")
     message: str | None = None
+
+    @field_validator("*")
+    @classmethod
+    def _jmespath(cls, v: str | None) -> str | None:
+        # A broken expression must fail at load time with its line, not silently at run time.
+        if v is not None:
+            import jmespath
+            from jmespath.exceptions import JMESPathError
+
+            try:
+                jmespath.compile(v)
+            except JMESPathError as exc:
+                raise ValueError(f"not a valid JMESPath expression: {str(exc).splitlines()[0]}") from None
+        return v
 
 
 class Account(_M):
     token_env: str | None = None
     send_as: SendAs = Field(default_factory=lambda: SendAs(header="Authorization", template="Bearer {token}"))
     endpoint: str | None = None
+    method: Literal["GET", "POST"] = Field("GET", description="How the account endpoint is called (some platforms only answer POST).")
     fields: AccountFields = Field(default_factory=AccountFields)
-    error_codes: dict[str, str] = Field(default_factory=dict, description="Account-API code or message substring -> cause id.")
+    error_codes: dict[str, CauseId] = Field(default_factory=dict, description="Account-API code or message substring -> cause id.")
 
 
 class CallbackLog(_M):
@@ -109,6 +139,7 @@ class Provider(_M):
     key_env: str | None = Field(None, description="epay: MD5 key; alipay: Alipay public key (PEM); wechatpay: APIv3 key.")
     private_key_env: str | None = Field(None, description="alipay/wechatpay: the merchant's private key (PEM), for signed queries.")
     public_key_env: str | None = Field(None, description="wechatpay: platform public key (PEM).")
+    cert_serial_no: str | None = Field(None, description="wechatpay: serial number of the merchant API certificate (signed queries).")
     app_id: str | None = None
     notify_method: Literal["GET", "POST"] | None = None
     notify_timeout_s: float = 5.0

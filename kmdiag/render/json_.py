@@ -44,8 +44,9 @@ def report_dict(report: Report, lang: str, redactor: Redactor) -> dict[str, Any]
         "notes": [n.get(lang) for n in report.notes],
         "unfinished": report.unfinished,
     }
-    if report.meta:
-        d["meta"] = report.meta
+    meta = {k: v for k, v in report.meta.items() if not k.startswith("_")}  # "_" keys are for renderers only
+    if meta:
+        d["meta"] = meta
     return redactor.data(d)
 
 

@@ -60,9 +60,10 @@ def render(report: Report, *, lang: str, redactor: Redactor, color: bool = False
     console.print()
     console.print(_diagnosis(report, lang))
     if report.artifacts:
-        console.print(Text(t["artifacts"] + ":", style="bold"))
+        bundle = report.meta.get("evidence")
+        console.print(Text(t["artifacts"] + (f" ({bundle})" if bundle else "") + ":", style="bold"))
         for a in report.artifacts:
-            console.print(f"  {a.kind}: {a.path}")
+            console.print(Text(f"  {a.kind}: {a.path}"))
     for n in report.notes:
         console.print(Text(n.get(lang), style="dim"))
     status = t["status"][report.status]

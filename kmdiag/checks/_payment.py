@@ -1,0 +1,109 @@
+"""Pure helpers of the payment checks: reply rules, money, times. No I/O, no clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from kmdiag.registry import CheckContext
+
+CN = timezone(timedelta(hours=8))
+DONE = ("completed",)
+PAID_WAITING = ("unpaid", "paid-pending")
+
+
+def money(value: Any) -> Decimal | None:
+    """To the cent; ``1`` and ``1.00`` are the same amount."""
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def when(t: float | None) -> str:
+    """An epoch as ``2026-11-25 21:50:00 (UTC+8)`` — the time a Chinese shop's admin and buyer see."""
+    if t is None:
+        return "?"
+    return datetime.fromtimestamp(t, CN).strftime("%Y-%m-%d %H:%M:%S") + " (UTC+8)"
+
+
+def when_utc(t: float | None) -> str | None:
+    return None if t is None else datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds")
+
+
+def kind(c: CheckContext) -> str:
+    return c.profile.payment.provider.kind
+
+
+def timeout_ms(c: CheckContext) -> float:
+    return c.profile.payment.provider.notify_timeout_s * 1000
+
+
+def reply_ok(cb: dict[str, Any], provider: str, success_reply: str | None = None) -> bool:
+    """The provider's own rule: epay "success" anywhere in a 200 body; Alipay exactly ``success``;
+    WeChat Pay v3 any 200/204."""
+    status = cb.get("status")
+    body = str(cb.get("reply") or "")
+    if provider == "wechatpay":
+        return status in (200, 204)
+    if status != 200:
+        return False
+    if provider == "alipay":
+        return body == (success_reply or "success")
+    if success_reply and success_reply not in ("success",):
+        return success_reply in body
+    return any(w in body for w in ("success", "SUCCESS", "Success"))
+
+
+def accepted(cb: dict[str, Any], c: CheckContext) -> bool:
+    """Accepted *as the provider sees it*: the right reply, within the provider's timeout."""
+    d = cb.get("duration_ms")
+    in_time = d is None or d <= timeout_ms(c)
+    return in_time and reply_ok(cb, kind(c), c.profile.payment.provider.success_reply)
+
+
+def callbacks(c: CheckContext) -> list[dict[str, Any]]:
+    return list(c.data("payment.callbacks").get("callbacks") or [])
+
+
+def callback_money(cb: dict[str, Any], provider: str) -> Decimal | None:
+    p = cb.get("params") or {}
+    if provider == "epay":
+        return money(p.get("money"))
+    if provider == "alipay":
+        return money(p.get("total_amount"))
+    amt = p.get("amount")
+    if isinstance(amt, dict) and amt.get("total") is not None:
+        return money(Decimal(str(amt["total"])) / 100)
+    return None
+
+
+def reason_has(cb: dict[str, Any], *words: str) -> bool:
+    r = str(cb.get("reason") or "").lower()
+    return any(w.lower() in r for w in words)
+
+
+def provider(c: CheckContext) -> dict[str, Any]:
+    return c.data("payment.provider")
+
+
+def order(c: CheckContext) -> dict[str, Any]:
+    return c.data("payment.order")
+
+
+def provider_paid(c: CheckContext) -> bool | None:
+    """True/False from the provider; None when it could not tell."""
+    p = provider(c)
+    if not p or p.get("error"):
+        return None
+    return bool(p.get("paid"))
+
+
+def brief(cb: dict[str, Any]) -> dict[str, Any]:
+    """A callback as evidence: when, what came back, why (no params)."""
+    return {"time": when_utc(cb.get("time")), "method": cb.get("method"), "path": cb.get("path"),
+            "status": cb.get("status"), "reply": cb.get("reply"), "duration_ms": cb.get("duration_ms"),
+            "reason": cb.get("reason"), "signature_valid": cb.get("signature_valid")}

@@ -1,0 +1,151 @@
+"""Checks: the callbacks — did they arrive, what did the shop answer, did they verify, in time, and
+when does the provider try again. Pure: the signature verdicts come from the probe, which holds the key.
+"""
+
+from __future__ import annotations
+
+from kmdiag.checks._payment import (
+    DONE,
+    accepted,
+    brief,
+    callback_money,
+    callbacks,
+    kind,
+    money,
+    order,
+    provider,
+    provider_paid,
+    reason_has,
+    timeout_ms,
+    when,
+    when_utc,
+)
+from kmdiag.i18n import T
+from kmdiag.models import Status
+from kmdiag.registry import CheckContext, CheckResult, check
+
+CMD = ("payment",)
+CB = ("payment.callbacks",)
+NONE = T(zh="没有记录到回调", en="no callback recorded")
+
+
+@check("payment.callbacks-received", layer="payment", commands=CMD, needs=CB + ("payment.provider",),
+       title=T(zh="渠道的回调到达了店铺", en="The provider's callbacks reached the shop"))
+def received(c: CheckContext) -> CheckResult:
+    cbs = callbacks(c)
+    data = c.data("payment.callbacks")
+    ev = {"count": len(cbs), "sources": data.get("sources"), "callbacks": [brief(x) for x in cbs[-10:]],
+          "log_hits": len(data.get("log_hits") or [])}
+    if cbs:
+        return CheckResult(Status.PASS, T(zh=f"记录到 {len(cbs)} 次回调", en=f"{len(cbs)} callback(s) recorded"), ev)
+    if not data.get("sources"):
+        return CheckResult(Status.SKIP, T(zh="没有可读的回调记录来源", en="no readable source of callback history"), ev)
+    paid = provider_paid(c)
+    if paid:
+        p = provider(c)
+        ev["paid_at"] = when(p.get("paid_at"))
+        return CheckResult(Status.FAIL, T(zh=f"渠道在 {when(p.get('paid_at'))} 已收款，但店铺没有收到任何回调",
+                                          en=f"the provider was paid at {when(p.get('paid_at'))}, yet no callback reached the shop"), ev)
+    return CheckResult(Status.PASS, T(zh="没有回调，渠道也没有收款，本就不该有", en="no callback, and none is due: the provider was not paid"), ev)
+
+
+@check("payment.callback-reply", layer="payment", commands=CMD, needs=CB,
+       title=T(zh="店铺按渠道的规则应答了回调", en="The shop answered a callback the way the provider requires"))
+def reply(c: CheckContext) -> CheckResult:
+    cbs = callbacks(c)
+    if not cbs:
+        return CheckResult(Status.SKIP, NONE, {})
+    ok = [x for x in cbs if accepted(x, c)]
+    ev = {"attempts": len(cbs), "accepted": len(ok), "provider": kind(c), "timeout_ms": timeout_ms(c),
+          "last": brief(cbs[-1])}
+    if ok:
+        return CheckResult(Status.PASS, T(zh=f"{len(cbs)} 次回调中 {len(ok)} 次被正确应答", en=f"{len(ok)} of {len(cbs)} callback(s) accepted"), ev)
+    last = cbs[-1]
+    why = last.get("reason") or last.get("reply") or last.get("status")
+    return CheckResult(Status.FAIL, T(zh=f"共 {len(cbs)} 次回调，没有一次被接受；最后一次：HTTP {last.get('status')}，{why}",
+                                      en=f"none of {len(cbs)} callback(s) was accepted; last: HTTP {last.get('status')}, {why}"), ev)
+
+
+@check("payment.callback-signature", layer="payment", commands=CMD, needs=CB,
+       title=T(zh="回调签名能用配置的密钥验证", en="Callback signatures verify with the configured key"))
+def signature(c: CheckContext) -> CheckResult:
+    cbs = callbacks(c)
+    bad = [x for x in cbs if x.get("signature_valid") is False]
+    refused = [x for x in cbs if reason_has(x, "签名", "signature", "sign error", "验签")]
+    ev = {"checked": sum(1 for x in cbs if x.get("signature_valid") is not None), "invalid": len(bad),
+          "shop_refused_signature": len(refused), "examples": [brief(x) for x in (bad or refused)[:3]]}
+    if bad:
+        return CheckResult(Status.FAIL, T(zh=f"{len(bad)} 次回调的签名用配置的密钥验证失败",
+                                          en=f"{len(bad)} callback(s) fail verification with the configured key"), ev)
+    if refused and ev["checked"]:
+        return CheckResult(Status.FAIL, T(zh="店铺以“签名验证失败”拒绝了回调，而签名用渠道的正确密钥可以验证：店铺配置的验签密钥不对",
+                                          en="the shop refused the callback as 'signature invalid', yet it verifies with the provider's key: the shop verifies with the wrong key"), ev)
+    if refused:
+        return CheckResult(Status.FAIL, T(zh="店铺以“签名验证失败”拒绝了回调（kmdiag 没有密钥，无法复核）",
+                                          en="the shop refused the callback as 'signature invalid' (kmdiag has no key to re-check it)"), ev)
+    if not ev["checked"]:
+        return CheckResult(Status.SKIP, T(zh="没有可验证签名的回调（或没有密钥）", en="no callback whose signature could be verified (or no key)"), ev)
+    return CheckResult(Status.PASS, T(zh=f"{ev['checked']} 次回调签名有效", en=f"{ev['checked']} callback signature(s) valid"), ev)
+
+
+@check("payment.callback-amount", layer="payment", commands=CMD, needs=CB + ("payment.order",),
+       title=T(zh="回调金额与订单金额一致（按数值，精确到分）", en="Callback amount equals the order amount (as numbers, to the cent)"))
+def amount(c: CheckContext) -> CheckResult:
+    want = money(order(c).get("amount"))
+    cbs = [x for x in callbacks(c) if callback_money(x, kind(c)) is not None]
+    if want is None or not cbs:
+        return CheckResult(Status.SKIP, T(zh="没有可比较的金额", en="no amounts to compare"), {})
+    diff = [x for x in cbs if callback_money(x, kind(c)) != want]
+    refused = [x for x in cbs if reason_has(x, "金额", "amount")]
+    sent = str((cbs[-1].get("params") or {}).get("money") or callback_money(cbs[-1], kind(c)))
+    ev = {"order_amount": str(want), "callback_amount_sent": sent, "differs": len(diff), "shop_refused_amount": len(refused)}
+    if diff:
+        got = callback_money(diff[-1], kind(c))
+        return CheckResult(Status.FAIL, T(zh=f"回调金额 {got} 与订单金额 {want} 不同", en=f"callback amount {got} differs from the order amount {want}"), ev)
+    if refused:
+        ev["string_compare_suspected"] = sent != f"{want:.2f}"
+        return CheckResult(Status.FAIL, T(
+            zh=f"回调金额 \"{sent}\" 与订单金额 \"{want}\" 数值相等，店铺却以金额不一致拒绝：它把金额当字符串比较",
+            en=f"the callback's \"{sent}\" equals the order's \"{want}\" as a number, yet the shop refused it as an amount mismatch: it compares them as strings"), ev)
+    return CheckResult(Status.PASS, T(zh=f"回调金额等于订单金额 {want}", en=f"callback amount equals the order amount {want}"), ev)
+
+
+@check("payment.handling-time", layer="payment", commands=CMD, needs=CB,
+       title=T(zh="店铺在渠道超时之前应答回调", en="The shop answers callbacks within the provider's timeout"))
+def handling_time(c: CheckContext) -> CheckResult:
+    cbs = [x for x in callbacks(c) if x.get("duration_ms") is not None]
+    if not cbs:
+        return CheckResult(Status.SKIP, T(zh="没有记录处理时长", en="no handling time recorded"), {})
+    limit = timeout_ms(c)
+    slow = [x for x in cbs if x["duration_ms"] > limit]
+    worst = max(x["duration_ms"] for x in cbs)
+    ev = {"timeout_ms": limit, "max_ms": worst, "slow": len(slow), "examples": [brief(x) for x in slow[:3]]}
+    if slow:
+        return CheckResult(Status.FAIL, T(zh=f"{len(slow)} 次回调处理超过渠道的 {limit / 1000:g} 秒超时（最长 {worst / 1000:.1f} 秒）",
+                                          en=f"{len(slow)} callback(s) took longer than the provider's {limit / 1000:g} s timeout (slowest {worst / 1000:.1f} s)"), ev)
+    return CheckResult(Status.PASS, T(zh=f"最长处理 {worst} 毫秒", en=f"slowest handling {worst} ms"), ev)
+
+
+@check("payment.retry", layer="payment", commands=CMD, needs=CB + ("payment.provider", "payment.order"),
+       title=T(zh="渠道不需要再重试回调", en="No provider retry is outstanding"))
+def retry(c: CheckContext) -> CheckResult:
+    cbs = callbacks(c)
+    p = provider(c)
+    schedule = list(c.profile.payment.provider.retry_schedule_s)
+    if not cbs or not p.get("paid") or any(accepted(x, c) for x in cbs):
+        return CheckResult(Status.SKIP, T(zh="没有失败待重试的回调", en="no failed callback waiting for a retry"), {})
+    if order(c).get("status") in DONE:
+        return CheckResult(Status.PASS, T(zh="订单已完成，重试无关紧要", en="the order is completed; retries do not matter"), {})
+    paid_at, observed = p.get("paid_at"), c.data("payment.callbacks").get("observed_at")
+    n = len(cbs)  # each recorded callback is one of the provider's attempts
+    ev = {"attempts_seen": len(cbs), "schedule_s": schedule, "paid_at": when(paid_at)}
+    if not schedule or paid_at is None or observed is None:
+        return CheckResult(Status.WARN, T(zh="最后一次回调失败；不知道渠道何时重试", en="the last callback failed; when the provider retries is unknown"), ev)
+    due = [paid_at + s for s in schedule[n:] if paid_at + s > observed]
+    if not due:
+        ev["gave_up"] = True
+        return CheckResult(Status.FAIL, T(zh=f"渠道的 {len(schedule)} 次通知已用完，不会再重试", en=f"the provider's {len(schedule)} notifications are used up; it will not retry"), ev)
+    ev.update(next_retry_at=when_utc(due[0]), next_retry_local=when(due[0]), in_s=int(due[0] - observed),
+              retries_left=len(due))
+    return CheckResult(Status.WARN, T(zh=f"最后一次回调失败；渠道将在 {when(due[0])}（约 {int(due[0] - observed)} 秒后）重试",
+                                      en=f"the last callback failed; the provider retries at {when(due[0])} (in about {int(due[0] - observed)} s)"), ev)

@@ -1,0 +1,147 @@
+"""HTTP clients for the payment layer that resolve names the way the profile says.
+
+Why not plain httpx: a diagnosis must see the shop through *the user's* resolver (the profile's
+``network.system_resolver``; in the demo a loopback DNS stub), and the demo gateway must reach
+``shop.kmdiag.test`` without any system DNS. Both only change where the TCP connection goes: the
+URL, the Host header, TLS SNI and certificate checks keep the real name.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import ssl
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import httpcore
+import httpx
+
+if TYPE_CHECKING:
+    from kmdiag.profile.schema import Profile
+
+AsyncResolve = Callable[[str], Awaitable[str]]
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False
+
+
+class _AsyncMappedBackend(httpcore.AsyncNetworkBackend):
+    def __init__(self, resolve: AsyncResolve) -> None:
+        self._inner = httpcore.AnyIOBackend()
+        self._resolve = resolve
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                          local_address: str | None = None, socket_options: Any = None) -> Any:
+        address = host if _is_ip(host) else await self._resolve(host)
+        return await self._inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
+                                             socket_options=socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class _SyncMappedBackend(httpcore.NetworkBackend):
+    def __init__(self, hosts: Mapping[str, str]) -> None:
+        self._inner = httpcore.SyncBackend()
+        self._hosts = hosts
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None, socket_options: Any = None) -> Any:
+        return self._inner.connect_tcp(self._hosts.get(host, host), port, timeout=timeout,
+                                       local_address=local_address, socket_options=socket_options)
+
+
+class ResolveError(httpx.ConnectError):
+    """The name did not resolve through the configured resolver (NXDOMAIN, no answer, timeout)."""
+
+
+async def resolve(host: str, resolver: str | None, timeout: float = 2.0) -> dict[str, Any]:
+    """``{"addresses": [...], "error": None | "NXDOMAIN" | ..., "resolver": ...}``; never raises."""
+    if _is_ip(host):
+        return {"addresses": [host], "error": None, "resolver": None}
+    if not resolver:
+        import asyncio
+        import socket
+
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+            return {"addresses": sorted({i[4][0] for i in infos}), "error": None, "resolver": "system"}
+        except OSError as exc:
+            return {"addresses": [], "error": f"{type(exc).__name__}: {exc}", "resolver": "system"}
+        except Exception as exc:  # e.g. the test suite's loopback guard
+            return {"addresses": [], "error": f"{type(exc).__name__}: {exc}", "resolver": "system"}
+    import dns.asyncquery
+    import dns.exception
+    import dns.message
+    import dns.rcode
+    import dns.rdatatype
+
+    ip, _, port = resolver.partition(":")
+    try:
+        q = dns.message.make_query(host, "A")
+        ans = await dns.asyncquery.udp(q, ip, port=int(port or 53), timeout=timeout)
+    except dns.exception.Timeout:
+        return {"addresses": [], "error": "timeout", "resolver": resolver}
+    except Exception as exc:
+        return {"addresses": [], "error": f"{type(exc).__name__}: {exc}", "resolver": resolver}
+    rcode = dns.rcode.to_text(ans.rcode())
+    addrs = [r.address for rrset in ans.answer if rrset.rdtype == dns.rdatatype.A for r in rrset]
+    return {"addresses": addrs, "error": None if rcode == "NOERROR" and addrs else (rcode if rcode != "NOERROR" else "no answer"),
+            "resolver": resolver}
+
+
+def ssl_context(ca_bundle: str | None, verify: bool = True) -> ssl.SSLContext:
+    ctx = ssl.create_default_context()
+    if ca_bundle:
+        ctx.load_verify_locations(cafile=ca_bundle)
+    if not verify:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def async_client(profile: Profile, *, timeout: float = 5.0, max_connections: int = 100,
+                 resolver: str | None = "profile") -> httpx.AsyncClient:
+    """An AsyncClient for the shop, its admin API and the provider: never follows redirects, no env proxies.
+
+    ``resolver="profile"`` uses ``profile.network.system_resolver`` (the user's resolver as the profile
+    names it), ``None`` the OS resolver.
+    """
+    server = profile.network.system_resolver if resolver == "profile" else resolver
+    cache: dict[str, str] = {}
+
+    async def _resolve(host: str) -> str:
+        if not server:
+            return host
+        if host not in cache:
+            r = await resolve(host, server)
+            if not r["addresses"]:
+                raise ResolveError(f"{host} does not resolve via {server}: {r['error']}")
+            cache[host] = r["addresses"][0]
+        return cache[host]
+
+    ctx = ssl_context(profile.network.ca_bundle)
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    transport = httpx.AsyncHTTPTransport(verify=ctx, limits=limits)
+    transport._pool = httpcore.AsyncConnectionPool(  # same pool httpx builds, with our name mapping
+        ssl_context=ctx, max_connections=max_connections, max_keepalive_connections=max_connections,
+        keepalive_expiry=5.0, network_backend=_AsyncMappedBackend(_resolve),
+    )
+    return httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False, trust_env=False)
+
+
+def sync_client(hosts: Mapping[str, str], *, timeout: float = 5.0, verify: bool = False,
+                ca_bundle: str | None = None) -> httpx.Client:
+    """A sync client whose names come from ``hosts`` (the demo gateway's view of the internet).
+
+    ``verify=False`` by default because 彩虹易支付 sends notifies with SSL verification off.
+    """
+    ctx = ssl_context(ca_bundle, verify)
+    transport = httpx.HTTPTransport(verify=ctx)
+    transport._pool = httpcore.ConnectionPool(ssl_context=ctx, max_connections=20, network_backend=_SyncMappedBackend(hosts))
+    return httpx.Client(transport=transport, timeout=timeout, follow_redirects=False, trust_env=False)

@@ -1,0 +1,150 @@
+"""彩虹易支付 ("epay") V1: the MD5 signing rule, notify verification, and ``api.php?act=order``.
+
+Why exactly this rule: the shop and the gateway must produce the same MD5 byte for byte, and the
+details are where shops break — ``sign``/``sign_type`` and empty values are left out, keys sorted by
+ASCII, values joined *unencoded*, the key appended with no ``&key=``. Pinned by the reference's test
+vectors (tests/payment/test_epay.py). The notify carries ``money`` as a float (``1`` for 1.00).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from kmdiag.payment.providers.base import (
+    ProviderRecord,
+    error_record,
+    http_error,
+    secret,
+    to_decimal,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+    from kmdiag.profile.schema import Provider as ProviderConfig
+
+# 彩虹易支付 writes addtime/endtime in the server's local time; Chinese hosts run Asia/Shanghai.
+GATEWAY_TZ = timezone(timedelta(hours=8))
+STATUS_WORDS = {"0": "unpaid", "1": "paid", "2": "refunded", "3": "frozen", "4": "pre-authorised"}
+
+
+def sign_content(params: Mapping[str, Any]) -> str:
+    """The string that is signed: sorted ``k=v`` pairs without sign, sign_type, arrays or empty values."""
+    parts = []
+    for k in sorted(params):
+        v = params[k]
+        if k in ("sign", "sign_type") or isinstance(v, list | dict | tuple) or v is None or str(v).strip() == "":
+            continue
+        parts.append(f"{k}={v}")
+    return "&".join(parts)
+
+
+def sign(params: Mapping[str, Any], key: str) -> str:
+    """``md5(content + key)``, lower-case hex."""
+    return hashlib.md5((sign_content(params) + key).encode("utf-8")).hexdigest()
+
+
+def verify(params: Mapping[str, Any], key: str) -> bool:
+    """True when ``params["sign"]`` is the MD5 of the other params with ``key`` (constant time)."""
+    given = str(params.get("sign") or "").lower()
+    return bool(given) and hmac.compare_digest(given, sign(params, key))
+
+
+def format_money(amount: Any) -> str:
+    """Money as the gateway sends it: PHP ``(float)`` cast printed — ``1.00`` → ``1``, ``0.10`` → ``0.1``."""
+    f = float(amount)
+    return str(int(f)) if f == int(f) else repr(round(f, 2))
+
+
+def notify_params(*, pid: str, trade_no: str, out_trade_no: str, type: str, name: str, money: Any,
+                  key: str, param: str = "") -> dict[str, str]:
+    """A V1 async notify exactly as the gateway builds it (``creat_callback``), signed."""
+    p = {"pid": str(pid), "trade_no": trade_no, "out_trade_no": out_trade_no, "type": type, "name": name,
+         "money": format_money(money), "trade_status": "TRADE_SUCCESS"}
+    if param:
+        p["param"] = param
+    p["sign"] = sign(p, key)
+    p["sign_type"] = "MD5"
+    return p
+
+
+def parse_time(value: Any) -> float | None:
+    """``2024-01-01 12:00:00`` (gateway local time, UTC+8) → epoch seconds."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        return datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=GATEWAY_TZ).timestamp()
+    except ValueError:
+        return None
+
+
+def format_time(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, GATEWAY_TZ).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@dataclass
+class EpayProvider:
+    """An epay-compatible gateway: ``gateway`` is its base URL (``https://pay.example.com/``)."""
+
+    gateway: str
+    pid: str
+    key: str
+    kind: str = "epay"
+
+    @classmethod
+    def from_config(cls, cfg: ProviderConfig, secrets: Mapping[str, str]) -> EpayProvider:
+        from kmdiag.payment.providers.base import ProviderConfigError
+
+        if not cfg.gateway:
+            raise ProviderConfigError("the profile's payment.provider.gateway (the epay base URL) is not set")
+        if not cfg.merchant_id:
+            raise ProviderConfigError("the profile's payment.provider.merchant_id (epay pid) is not set")
+        return cls(cfg.gateway, str(cfg.merchant_id), secret(secrets, cfg.key_env, "epay merchant key"))
+
+    def query_url(self) -> str:
+        return self.gateway.rstrip("/") + "/api.php"
+
+    async def query(self, client: httpx.AsyncClient, order_id: str) -> ProviderRecord:
+        """``GET api.php?act=order&pid=&key=&out_trade_no=`` → record (errors as data)."""
+        import httpx
+
+        params = {"act": "order", "pid": self.pid, "key": self.key, "out_trade_no": order_id}
+        try:
+            r = await client.get(self.query_url(), params=params, follow_redirects=False)
+        except httpx.TimeoutException:
+            return error_record(order_id, "network: timeout")
+        except httpx.HTTPError as exc:
+            return error_record(order_id, f"network: {type(exc).__name__}: {str(exc).replace(self.key, '***')[:200]}")
+        if r.status_code != 200:
+            return http_error(order_id, r.status_code, r.headers, r.text)
+        try:
+            data = r.json()
+        except ValueError:
+            return error_record(order_id, "bad-response: not JSON", raw={"body": r.text[:300]})
+        if not isinstance(data, dict):
+            return error_record(order_id, "bad-response: not an object")
+        return self.record_from(order_id, data)
+
+    @staticmethod
+    def record_from(order_id: str, data: Mapping[str, Any]) -> ProviderRecord:
+        """Map an ``act=order`` answer: code 1 = found; code -1 = no such order; -3 = auth."""
+        raw = {k: v for k, v in data.items() if k != "key"}
+        code = str(data.get("code"))
+        if code == "-1":
+            return ProviderRecord(order_id, False, False, "not-found", None, None, None, raw)
+        if code == "-3":
+            return error_record(order_id, f"auth: {data.get('msg', '')}", raw=raw)
+        if code != "1":
+            return error_record(order_id, f"provider: code {code} {data.get('msg', '')}".strip(), raw=raw)
+        status = str(data.get("status", ""))
+        paid = status == "1"
+        return ProviderRecord(
+            order_id=order_id, found=True, paid=paid, status=STATUS_WORDS.get(status, status),
+            amount=to_decimal(data.get("money")), trade_no=str(data.get("trade_no") or "") or None,
+            paid_at=parse_time(data.get("endtime")) if paid else None, raw=raw,
+        )

@@ -1,0 +1,169 @@
+"""WeChat Pay API v3: notify signature, AES-256-GCM resource decryption, query by out_trade_no.
+
+Why these exact bytes: the platform signs ``timestamp\\nnonce\\nbody\\n`` over the body *as
+received* (re-serialised JSON breaks it) with the platform key — never the merchant's API
+certificate; the resource is sealed with the APIv3 key (32 bytes). Queries are signed by the
+merchant: ``METHOD\\nPATH?QUERY\\ntimestamp\\nnonce\\nbody\\n`` in a ``WECHATPAY2-SHA256-RSA2048``
+Authorization header. Amounts are in fen (分).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets as _secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from kmdiag.payment.providers.alipay import load_private, load_public
+from kmdiag.payment.providers.base import ProviderRecord, error_record, http_error, secret
+
+if TYPE_CHECKING:
+    import httpx
+
+    from kmdiag.profile.schema import Provider as ProviderConfig
+
+API = "https://api.mch.weixin.qq.com"
+SIGN_TYPE = "WECHATPAY2-SHA256-RSA2048"
+
+
+def message(timestamp: str, nonce: str, body: str) -> str:
+    return f"{timestamp}\n{nonce}\n{body}\n"
+
+
+def verify_signature(timestamp: str, nonce: str, body: str, signature: str, public_key: str) -> bool:
+    """SHA256withRSA (PKCS#1 v1.5) over ``timestamp\\nnonce\\nbody\\n`` with the platform public key."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    try:
+        load_public(public_key).verify(base64.b64decode(signature), message(timestamp, nonce, body).encode("utf-8"),
+                                       padding.PKCS1v15(), hashes.SHA256())
+        return True
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+
+
+def sign(text: str, private_key: str) -> str:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    return base64.b64encode(load_private(private_key).sign(text.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())).decode()
+
+
+def decrypt_resource(resource: Mapping[str, Any], apiv3_key: str) -> dict[str, Any] | None:
+    """The transaction inside a notify; None when the APIv3 key is wrong (tag mismatch) or it is not JSON."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        aad = str(resource.get("associated_data") or "").encode() or None
+        plain = AESGCM(apiv3_key.encode()).decrypt(str(resource["nonce"]).encode(),
+                                                   base64.b64decode(resource["ciphertext"]), aad)
+        return json.loads(plain)
+    except (InvalidTag, KeyError, ValueError, TypeError):
+        return None
+
+
+def encrypt_resource(transaction: Mapping[str, Any], apiv3_key: str, nonce: str, aad: str = "transaction") -> dict[str, str]:
+    """The inverse of :func:`decrypt_resource` (tests and demos build notifies with it)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    ct = AESGCM(apiv3_key.encode()).encrypt(nonce.encode(), json.dumps(transaction).encode(), aad.encode() or None)
+    return {"algorithm": "AEAD_AES_256_GCM", "ciphertext": base64.b64encode(ct).decode(), "nonce": nonce,
+            "associated_data": aad, "original_type": "transaction"}
+
+
+def _header(headers: Mapping[str, Any], name: str) -> str:
+    for k, v in headers.items():
+        if k.lower() == name.lower():
+            return str(v)
+    return ""
+
+
+def verify_record(cb: Mapping[str, Any], public_key: str) -> bool | None:
+    """A recorded notify (headers + raw body) verified; None when the record lacks what is needed."""
+    h = cb.get("headers") or {}
+    body = cb.get("raw_body")
+    sig = _header(h, "Wechatpay-Signature")
+    if not sig or body is None:
+        return None
+    return verify_signature(_header(h, "Wechatpay-Timestamp"), _header(h, "Wechatpay-Nonce"), str(body), sig, public_key)
+
+
+def _epoch(rfc3339: Any) -> float | None:
+    try:
+        return datetime.fromisoformat(str(rfc3339)).timestamp()
+    except ValueError:
+        return None
+
+
+@dataclass
+class WechatPayProvider:
+    mchid: str
+    private_key: str
+    serial_no: str
+    platform_public_key: str | None
+    api: str = API
+    kind: str = "wechatpay"
+
+    @classmethod
+    def from_config(cls, cfg: ProviderConfig, secrets: Mapping[str, str]) -> WechatPayProvider:
+        from kmdiag.payment.providers.base import ProviderConfigError
+
+        if not cfg.merchant_id:
+            raise ProviderConfigError("the profile's payment.provider.merchant_id (WeChat Pay mchid) is not set")
+        serial = getattr(cfg, "cert_serial_no", None)
+        if not serial:
+            raise ProviderConfigError("the profile's payment.provider.cert_serial_no (merchant API certificate serial) is not set")
+        pub = secrets.get(cfg.public_key_env or "") or None
+        return cls(str(cfg.merchant_id), secret(secrets, cfg.private_key_env, "WeChat Pay merchant private key"),
+                   serial, pub, (cfg.gateway or API).rstrip("/"))
+
+    def authorization(self, method: str, path: str, body: str = "", timestamp: str | None = None,
+                      nonce: str | None = None) -> str:
+        ts = timestamp or str(int(time.time()))
+        nonce = nonce or _secrets.token_hex(16).upper()
+        sig = sign(f"{method}\n{path}\n{ts}\n{nonce}\n{body}\n", self.private_key)
+        return (f'{SIGN_TYPE} mchid="{self.mchid}",nonce_str="{nonce}",signature="{sig}",'
+                f'timestamp="{ts}",serial_no="{self.serial_no}"')
+
+    async def query(self, client: httpx.AsyncClient, order_id: str) -> ProviderRecord:
+        import httpx
+
+        path = f"/v3/pay/transactions/out-trade-no/{quote(order_id, safe='')}?mchid={self.mchid}"
+        headers = {"Authorization": self.authorization("GET", path), "Accept": "application/json"}
+        try:
+            r = await client.get(self.api + path, headers=headers, follow_redirects=False)
+        except httpx.TimeoutException:
+            return error_record(order_id, "network: timeout")
+        except httpx.HTTPError as exc:
+            return error_record(order_id, f"network: {type(exc).__name__}: {exc}"[:200])
+        try:
+            body = r.json()
+        except ValueError:
+            body = {}
+        if r.status_code == 404 and body.get("code") == "ORDER_NOT_EXIST":
+            return ProviderRecord(order_id, False, False, "ORDER_NOT_EXIST", None, None, None, body)
+        if r.status_code != 200:
+            return http_error(order_id, r.status_code, r.headers, r.text)
+        if self.platform_public_key and not verify_signature(
+                r.headers.get("wechatpay-timestamp", ""), r.headers.get("wechatpay-nonce", ""), r.text,
+                r.headers.get("wechatpay-signature", ""), self.platform_public_key):
+            return error_record(order_id, "bad-signature: the response does not verify with the platform public key", raw=body)
+        return self.record_from(order_id, body)
+
+    @staticmethod
+    def record_from(order_id: str, body: Mapping[str, Any]) -> ProviderRecord:
+        state = str(body.get("trade_state", ""))
+        total = (body.get("amount") or {}).get("total")
+        amount = (Decimal(int(total)) / 100).quantize(Decimal("0.01")) if total is not None else None
+        paid = state == "SUCCESS"
+        return ProviderRecord(order_id, True, paid, state, amount, body.get("transaction_id"),
+                              _epoch(body.get("success_time")) if paid else None, dict(body))

@@ -1,0 +1,165 @@
+"""``kmdiag payment ORDER_ID --renotify``: re-send the callback a paid order never got.
+
+Why so careful: a callback is an instruction to deliver goods. So it is sent only when the
+provider itself confirms the payment; for epay it is built and signed exactly as the gateway
+builds it (same fields, float money, MD5) and sent the way the gateway sends it (GET, no
+redirects, the provider's timeout). For providers whose callbacks only they can sign (Alipay,
+WeChat Pay), the platform's repair endpoint is called if the profile names one; otherwise the
+agent is told what to click in the provider's console. It shows what it will send (redacted),
+asks first, and reports the platform's reply and the order's state afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from kmdiag.i18n import T
+from kmdiag.payment.providers.base import ProviderConfigError, ProviderRecord, make_provider
+from kmdiag.profile.schema import Profile
+from kmdiag.redact import MASK, Redactor
+
+
+@dataclass
+class Plan:
+    """What re-notify would do: ``kind`` = ``callback`` | ``repair`` | ``console`` | ``refuse``."""
+
+    kind: str
+    order_id: str
+    reason: T = field(default_factory=lambda: T(zh="", en=""))
+    method: str = "GET"
+    url: str = ""
+    params: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    provider: dict[str, Any] = field(default_factory=dict)
+
+    def shown(self, redactor: Redactor) -> dict[str, Any]:
+        """The plan as the agent sees it: keys, tokens and the signature masked."""
+        d = asdict(self)
+        d["params"] = {k: (MASK if k == "sign" else v) for k, v in self.params.items()}
+        d["url"] = self.url.split("?")[0]
+        return redactor.data(d)
+
+
+@dataclass
+class Result:
+    sent: bool
+    status: int | None = None
+    reply: str = ""
+    accepted: bool = False
+    error: str | None = None
+    elapsed_ms: int = 0
+    order_status_before: str | None = None
+    order_status_after: str | None = None
+
+
+async def plan(profile: Profile, secrets: dict[str, str], order_id: str) -> Plan:
+    """Ask the provider, then decide what to send. Never sends anything."""
+    from kmdiag.payment.net import async_client
+
+    cfg = profile.payment.provider
+    try:
+        prov = make_provider(cfg, secrets)
+    except ProviderConfigError as exc:
+        return Plan("refuse", order_id, T(zh=f"渠道未配置：{exc}", en=f"provider not configured: {exc}"))
+    async with async_client(profile, timeout=8.0) as c:
+        rec: ProviderRecord = await prov.query(c, order_id)
+    info = {"paid": rec.paid, "status": rec.status, "amount": str(rec.amount) if rec.amount is not None else None,
+            "trade_no": rec.trade_no, "paid_at": rec.paid_at, "error": rec.error}
+    if rec.error:
+        return Plan("refuse", order_id, T(zh=f"渠道无法确认这笔付款：{rec.error}", en=f"the provider could not confirm the payment: {rec.error}"), provider=info)
+    if not rec.paid:
+        return Plan("refuse", order_id, T(zh=f"渠道不确认有这笔付款（状态 {rec.status}），没有可补发的回调", en=f"the provider does not confirm a payment (status {rec.status}); nothing to re-send"),
+                    provider=info)
+    if cfg.kind == "epay" and profile.payment.notify_url:
+        from kmdiag.payment.providers import epay
+
+        key = secrets[cfg.key_env or ""]
+        raw = rec.raw
+        params = epay.notify_params(pid=str(cfg.merchant_id), trade_no=rec.trade_no or "", out_trade_no=order_id,
+                                    type=str(raw.get("type") or "alipay"), name=str(raw.get("name") or order_id),
+                                    money=raw.get("money") if raw.get("money") not in (None, "") else rec.amount,
+                                    key=key, param=str(raw.get("param") or ""))
+        return Plan("callback", order_id, T(zh="易支付回调，按网关的方式签名", en="epay callback, signed as the gateway signs it"), "GET",
+                    profile.url(profile.payment.notify_url.replace("{order_id}", order_id)), params, provider=info)
+    if profile.payment.repair_endpoint:
+        from kmdiag.probes._context import ProbeContext
+        from kmdiag.probes._payment import admin_headers
+
+        hdrs = admin_headers(ProbeContext(profile=profile, options={}, deadline=time.monotonic() + 10, secrets=secrets))
+        url = profile.url(profile.payment.repair_endpoint.replace("{order_id}", order_id))
+        return Plan("repair", order_id, T(zh="平台的补单接口（这个渠道的回调只有渠道能签名）", en="the platform's repair endpoint (only the provider can sign its callbacks)"),
+                    "POST", url, {"order_id": order_id, "trade_no": rec.trade_no or "", "amount": info["amount"] or ""},
+                    hdrs, info)
+    return Plan("console", order_id, CONSOLE.get(cfg.kind, CONSOLE["epay"]), provider=info)
+
+
+CONSOLE = {
+    "alipay": T(zh="支付宝商家平台 → 交易 → 交易查询 → 找到该订单 → 重新通知；或在店铺后台手动补单。",
+                en="Alipay merchant portal: Transactions → find the trade → re-send notification; or complete the order by hand (补单) in the shop's admin."),
+    "wechatpay": T(zh="微信支付商户平台 → 交易中心 → 交易订单 → 查看详情 → 重发通知；或在店铺后台手动补单。",
+                   en="WeChat Pay merchant platform: Transactions → order details → re-send notification; or complete the order by hand (补单) in the shop's admin."),
+    "epay": T(zh="易支付商户后台 → 订单记录 → 重新通知；或在店铺后台手动补单。",
+              en="epay merchant back-office: Orders → 重新通知 (re-notify); or complete the order by hand (补单) in the shop's admin."),
+}
+
+
+async def execute(profile: Profile, secrets: dict[str, str], p: Plan) -> Result:
+    """Send the plan (callback or repair call) and read the order's state after."""
+    from kmdiag.payment.net import async_client
+
+    before = await order_status(profile, secrets, p.order_id)
+    res = Result(sent=True, order_status_before=before)
+    timeout = profile.payment.provider.notify_timeout_s if p.kind == "callback" else 15.0
+    started = time.monotonic()
+    async with async_client(profile, timeout=timeout) as c:
+        try:
+            if p.method == "GET":
+                url = p.url + ("&" if "?" in p.url else "?") + urlencode(p.params)
+                r = await c.get(url, headers=p.headers)
+            else:
+                r = await c.post(p.url, json=p.params, headers=p.headers)
+            res.status, res.reply = r.status_code, r.text[:300]
+            res.accepted = r.status_code < 300 and (p.kind != "callback" or "success" in r.text.lower())
+        except Exception as exc:
+            res.error = f"{type(exc).__name__}: {exc}"[:200]
+    res.elapsed_ms = int((time.monotonic() - started) * 1000)
+    res.order_status_after = await order_status(profile, secrets, p.order_id)
+    return res
+
+
+async def order_status(profile: Profile, secrets: dict[str, str], order_id: str) -> str | None:
+    """The order's mapped status from the profile's order endpoint, or None."""
+    from kmdiag.payment.net import async_client
+    from kmdiag.probes._context import ProbeContext
+    from kmdiag.probes._payment import admin_headers, field
+
+    pay = profile.payment
+    if not pay.order_endpoint:
+        return None
+    hdrs = admin_headers(ProbeContext(profile=profile, options={}, deadline=time.monotonic() + 10, secrets=secrets))
+    async with async_client(profile, timeout=5.0) as c:
+        try:
+            r = await c.get(profile.url(pay.order_endpoint.replace("{order_id}", order_id)), headers=hdrs)
+            raw = field(r.json(), pay.order_fields.get("status", "data.status"))
+        except Exception:
+            return None
+    return None if raw is None else pay.status_map.get(str(raw), str(raw))
+
+
+def renotify(profile: Profile, secrets: dict[str, str], order_id: str, *, send: bool = True) -> tuple[Plan, Result | None]:
+    """The Python API: plan, and (when ``send`` and the plan sends something) execute."""
+    p = asyncio.run(plan(profile, secrets, order_id))
+    if not send or p.kind not in ("callback", "repair"):
+        return p, None
+    return p, asyncio.run(execute(profile, secrets, p))
+
+
+def main(opts: Any) -> int:
+    """The CLI branch (``kmdiag.cli.payment_cmd``): resolve the target, plan, show, ask, send, report."""
+    from kmdiag.payment.renotify_cli import run
+
+    return run(opts)

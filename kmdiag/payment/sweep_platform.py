@@ -1,0 +1,66 @@
+"""Re-read the shop's own order before calling a provider-paid order lost (掉单).
+
+Why: the sweep's input can be stale. An ``--orders-file`` is whatever the agent exported (it may hold
+orders the shop completed since), and even the pending-orders list ages while a long sweep runs (a
+late callback may complete an order meanwhile). Asking the shop again costs one request per
+*provider-paid* order only — a handful — and turns "paid at the provider" into a true 掉单, an
+expired one (``payment.order-expired``), or a settled order that is not lost at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from kmdiag.i18n import T
+from kmdiag.payment.sweep import OrderResult
+
+NOT_ADVANCED = ("unpaid", "paid-pending")  # as the payment checks read status_map's words
+EXPIRED = ("expired",)
+
+
+def _headers(profile: Any, secrets: dict[str, str]) -> dict[str, str]:
+    adm = profile.payment.admin
+    token = secrets.get(adm.token_env or "")
+    if not token:
+        return {}
+    value = adm.send_as.template.replace("{token}", token)
+    if adm.send_as.cookie:
+        return {"Cookie": f"{adm.send_as.cookie}={value}"}
+    return {adm.send_as.header or "X-Admin-Token": value}
+
+
+def make_confirm(client: Any, profile: Any, secrets: dict[str, str]) -> Callable[[OrderResult], Awaitable[OrderResult]] | None:
+    """An async ``confirm(result) -> result`` for lost orders, or None when the profile has no order endpoint."""
+    pay = profile.payment
+    if not pay.order_endpoint:
+        return None
+    from kmdiag.probes._payment import field
+
+    headers = _headers(profile, secrets)
+    status_expr = pay.order_fields.get("status", "data.status")
+
+    async def confirm(r: OrderResult) -> OrderResult:
+        url = profile.url(pay.order_endpoint.replace("{order_id}", r.order_id))
+        try:
+            resp = await client.get(url, headers=headers)
+            raw = field(resp.json(), status_expr) if resp.status_code < 500 else None
+        except Exception as exc:  # the shop not answering must not lose the finding
+            r.evidence = T(zh=f"未能复查店铺订单：{type(exc).__name__}", en=f"shop order not re-checked: {type(exc).__name__}")
+            return r
+        if raw is None:
+            r.evidence = T(zh=f"未能复查店铺订单：HTTP {resp.status_code}，无状态字段",
+                           en=f"shop order not re-checked: HTTP {resp.status_code}, no status")
+            return r
+        status = pay.status_map.get(str(raw), str(raw))
+        if status in NOT_ADVANCED:
+            return r
+        if status in EXPIRED:
+            r.cause = "payment.order-expired"
+            r.evidence = T(zh="店铺已将订单置为过期，支付平台却已收款", en="the shop expired the order; the provider took the money")
+            return r
+        r.outcome, r.cause = "settled", None
+        r.evidence = T(zh=f"店铺订单已是 {status}", en=f"the shop already shows it {status}")
+        return r
+
+    return confirm

@@ -1,0 +1,154 @@
+"""One bounded HTTP exchange with the shop's own API, as the shopper's browser would make it.
+
+The account probes need the platform's answer *to this user*, so they go where the user's browser
+goes: the shop's name resolved by the user's resolver (``network.system_resolver`` when the profile
+sets one, the OS otherwise), TLS checked against the system store plus the profile's ``ca_bundle``,
+SNI and ``Host`` kept as the shop's name. Every failure (no address, refused, TLS, timeout) comes back
+as data, and the answer is capped so a hostile or broken endpoint cannot flood the run.
+
+The result never contains what was sent (the token); it does contain the raw answer, which the
+renderers redact like everything else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import socket
+import ssl
+import time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+if TYPE_CHECKING:
+    from kmdiag.probes._context import ProbeContext
+
+BODY_CAP = 256 * 1024  # bytes of answer kept; an account answer is a few hundred bytes
+TEXT_KEEP = 2000  # characters of a non-JSON answer kept for the checks (a login page, an error page)
+_KEEP_HEADERS = ("content-type", "location", "retry-after", "www-authenticate")
+
+
+async def resolve(ctx: ProbeContext, host: str) -> list[str]:
+    """Addresses for ``host`` as the user's resolver gives them (IP literals pass through)."""
+    try:
+        ipaddress.ip_address(host)
+        return [host]
+    except ValueError:
+        pass
+    server = ctx.profile.network.system_resolver
+    if server:
+        import dns.asyncresolver
+        import dns.exception
+
+        ip, _, port = server.rpartition(":") if server.count(":") == 1 else (server, "", "53")
+        r = dns.asyncresolver.Resolver(configure=False)
+        r.nameservers = [ip or server]
+        r.port = int(port or 53)
+        out: list[str] = []
+        for rdtype in ("A", "AAAA"):
+            try:
+                ans = await r.resolve(host, rdtype, lifetime=ctx.timeout(2.0))
+                out += [a.to_text() for a in ans]
+            except dns.exception.DNSException:
+                continue
+        return out
+    loop = asyncio.get_running_loop()
+    infos = await asyncio.wait_for(loop.getaddrinfo(host, None, type=socket.SOCK_STREAM), ctx.timeout(3.0))
+    return list(dict.fromkeys(i[4][0] for i in infos))
+
+
+def _tls_context(ctx: ProbeContext) -> ssl.SSLContext:
+    tls = ssl.create_default_context()
+    bundle = ctx.profile.network.ca_bundle
+    if bundle:
+        try:
+            tls.load_verify_locations(cafile=bundle)
+        except (OSError, ssl.SSLError):
+            pass  # the network layer reports an unusable CA file; here we just trust the system store
+    return tls
+
+
+def _parse(raw: bytes, content_type: str) -> tuple[bool, Any, str | None]:
+    """(is_json, parsed body, text) — JSON is tried whatever the content type says (many shops lie)."""
+    text = raw.decode("utf-8", "replace")
+    stripped = text.lstrip()
+    if stripped[:1] in ("{", "[") or "json" in content_type:
+        try:
+            return True, json.loads(text), None
+        except ValueError:
+            pass
+    return False, None, text[:TEXT_KEEP]
+
+
+async def exchange(
+    ctx: ProbeContext,
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    cookies: dict[str, str] | None = None,
+    json_body: Any = None,
+    wanted_s: float = 5.0,
+) -> dict[str, Any]:
+    """One request to ``profile.url(path)``; the answer (or what went wrong) as plain data."""
+    url = ctx.profile.url(path)
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    out: dict[str, Any] = {"method": method, "url": url}
+    started = time.monotonic()
+    try:
+        addrs = await resolve(ctx, host)
+    except (OSError, TimeoutError) as exc:
+        return {**out, "error": f"cannot resolve {host}: {exc}", "error_type": "dns"}
+    if not addrs:
+        return {**out, "error": f"no address for {host}", "error_type": "dns"}
+    addr = addrs[0]
+    netloc = f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
+    pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    default_port = port == (443 if parts.scheme == "https" else 80)
+    hdrs = {"Host": host if default_port else f"{host}:{port}", "Accept": "application/json, text/plain, */*",
+            # Same-site Referer/XHR marks, as the shop's own page sends them: some platforms (acg-faka's
+            # UserSession) refuse API calls without them ("访问来源不明确").
+            "Referer": ctx.profile.url(ctx.profile.order.product_url), "X-Requested-With": "XMLHttpRequest",
+            "User-Agent": "kmdiag (account check)", **(headers or {})}
+    if cookies:
+        hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    ext = {"sni_hostname": host} if parts.scheme == "https" else {}
+    timeout = httpx.Timeout(ctx.timeout(wanted_s))
+    out["address"] = addr
+    try:
+        async with httpx.AsyncClient(verify=_tls_context(ctx), trust_env=False, timeout=timeout,
+                                     follow_redirects=False) as client:
+            req = client.build_request(method, pinned, headers=hdrs, json=json_body, extensions=ext)
+            resp = await client.send(req, stream=True)
+            try:
+                raw = bytearray()
+                async for chunk in resp.aiter_bytes():
+                    raw += chunk
+                    if len(raw) > BODY_CAP:
+                        out["truncated"] = True
+                        break
+            finally:
+                await resp.aclose()
+    except httpx.TimeoutException as exc:
+        return {**out, "error": f"no answer in time ({type(exc).__name__})", "error_type": "timeout"}
+    except httpx.ConnectError as exc:
+        kind = "tls" if "SSL" in str(exc) or "certificate" in str(exc).lower() else "connect"
+        return {**out, "error": f"{type(exc).__name__}: {exc}", "error_type": kind}
+    except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
+        return {**out, "error": f"{type(exc).__name__}: {exc}", "error_type": "http"}
+    ctype = resp.headers.get("content-type", "")
+    is_json, body, text = _parse(bytes(raw[:BODY_CAP]), ctype)
+    out.update(
+        status=resp.status_code,
+        headers={k: resp.headers[k] for k in _KEEP_HEADERS if k in resp.headers},
+        json=is_json,
+        body=body,
+        text=text,
+        elapsed_ms=int((time.monotonic() - started) * 1000),
+    )
+    return out

@@ -1,0 +1,208 @@
+"""One diagnostic visit to the product page: load, find the button, fill, click, watch, double-click.
+
+Only facts are gathered here (what loaded, what threw, what the click sent, what the page showed);
+the checks judge them. The order request is stopped at the browser's edge unless the run may
+submit, so a diagnosis never creates an order in the shopper's name; the double-click round
+always stops its requests (after holding them briefly, as a slow server would), so counting them
+never creates orders either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from kmdiag.browser.match import is_order_request
+from kmdiag.probes import _browser_js as js
+
+_ORDER_HOLD_S = 0.3  # how long the double-click round holds each order request before stopping it
+_SETTLE_QUIET_S = 0.08  # no request in flight for this long = the page's start-up calls are done
+
+
+def _short_url(url: str) -> str:
+    p = urlsplit(url)
+    return f"{p.scheme}://{p.netloc}{p.path}" if p.scheme else url[:200]
+
+
+class Session:
+    """State shared by the page's event handlers during one visit."""
+
+    def __init__(self, page: Any, *, order_rule: str | None, submit: bool, auth: dict[str, str] | None) -> None:
+        self.page = page
+        self.order_rule = order_rule
+        self.submit = submit
+        self.auth = auth or {}  # header name -> value, sent only to the shop's own origin
+        self.origin = ""
+        self.phase = "load"
+        self.t0 = time.monotonic()
+        self.inflight = 0
+        self.last_activity = time.monotonic()
+        self.console: list[dict[str, Any]] = []
+        self.page_errors: list[dict[str, Any]] = []
+        self.failed: list[dict[str, Any]] = []
+        self.http_errors: list[dict[str, Any]] = []
+        self.dialogs: list[dict[str, Any]] = []
+        self.navigations: list[str] = []
+        self.orders: list[dict[str, Any]] = []
+        self.after_click: list[dict[str, Any]] = []
+        self._req_objs: dict[int, Any] = {}
+        self._finished: set[int] = set()
+
+    def ms(self) -> int:
+        return int((time.monotonic() - self.t0) * 1000)
+
+    # -- events -------------------------------------------------------------------------------
+    def attach(self) -> None:
+        p = self.page
+        p.on("console", self._on_console)
+        p.on("pageerror", self._on_pageerror)
+        p.on("request", self._on_request)
+        p.on("requestfinished", self._on_done)
+        p.on("requestfailed", self._on_failed)
+        p.on("response", self._on_response)
+        p.on("dialog", self._on_dialog)
+        p.on("framenavigated", self._on_nav)
+
+    def _on_console(self, msg: Any) -> None:
+        if len(self.console) < 200:
+            loc = msg.location or {}
+            self.console.append({"type": msg.type, "text": msg.text[:500], "url": _short_url(loc.get("url", "")),
+                                 "line": loc.get("lineNumber"), "phase": self.phase, "t_ms": self.ms()})
+
+    def _on_pageerror(self, err: Any) -> None:
+        stack = (getattr(err, "stack", None) or "").splitlines()[1:3]
+        self.page_errors.append({"name": getattr(err, "name", None) or "Error", "message": str(err.message)[:300],
+                                 "stack": [s.strip()[:200] for s in stack], "phase": self.phase, "t_ms": self.ms()})
+
+    def _on_request(self, req: Any) -> None:
+        self.inflight += 1
+        self.last_activity = time.monotonic()
+        if self.phase in ("click", "dblclick"):
+            self.after_click.append({"method": req.method, "url": _short_url(req.url), "type": req.resource_type,
+                                     "phase": self.phase, "t_ms": self.ms(),
+                                     "order": is_order_request(req.method, req.url, self.order_rule, self.origin or None)})
+
+    def _on_done(self, req: Any) -> None:
+        self._finished.add(id(req))
+        self.inflight = max(0, self.inflight - 1)
+        self.last_activity = time.monotonic()
+
+    def _on_failed(self, req: Any) -> None:
+        self._on_done(req)
+        self.failed.append({"url": _short_url(req.url), "method": req.method, "type": req.resource_type,
+                            "error": req.failure or "", "phase": self.phase, "t_ms": self.ms()})
+
+    def _on_response(self, resp: Any) -> None:
+        if resp.status >= 400:
+            self.http_errors.append({"url": _short_url(resp.url), "status": resp.status,
+                                     "type": resp.request.resource_type, "phase": self.phase,
+                                     "retry_after": resp.headers.get("retry-after")})
+
+    async def _on_dialog(self, dialog: Any) -> None:
+        self.dialogs.append({"type": dialog.type, "message": dialog.message[:300], "phase": self.phase, "t_ms": self.ms()})
+        try:
+            await dialog.dismiss()
+        except Exception:
+            pass
+
+    def _on_nav(self, frame: Any) -> None:
+        if frame == self.page.main_frame and self.phase in ("click", "dblclick"):
+            self.navigations.append(_short_url(frame.url))
+
+    # -- the edge: every request passes here ----------------------------------------------------
+    async def route(self, route: Any, request: Any) -> None:
+        try:
+            await self._route(route, request)
+        except Exception:  # the page or context closed while a request was held: nothing to do
+            pass
+
+    async def _route(self, route: Any, request: Any) -> None:
+        same_origin = bool(self.origin) and request.url.startswith(self.origin)
+        if self.phase in ("click", "dblclick") and is_order_request(request.method, request.url, self.order_rule,
+                                                                   self.origin or None):
+            rec: dict[str, Any] = {"method": request.method, "url": _short_url(request.url), "phase": self.phase,
+                                   "t_ms": self.ms(), "intercepted": False}
+            self.orders.append(rec)
+            if self.phase == "dblclick" or not self.submit:
+                rec["intercepted"] = True
+                if self.phase == "dblclick":
+                    await asyncio.sleep(_ORDER_HOLD_S)
+                await route.abort("aborted")
+                return
+            self._req_objs[len(self.orders) - 1] = request
+        if same_origin and self.auth:
+            await route.continue_(headers={**request.headers, **self.auth})
+        else:
+            await route.continue_()
+
+    async def settle(self, cap_s: float) -> None:
+        """Wait until the page's start-up requests (status, account...) are answered."""
+        end = time.monotonic() + cap_s
+        while time.monotonic() < end:
+            if self.inflight == 0 and time.monotonic() - self.last_activity >= _SETTLE_QUIET_S:
+                return
+            await asyncio.sleep(0.03)
+
+    async def order_outcomes(self) -> None:
+        """Fill in status and the API's own code/message for order requests that were really sent."""
+        for i, req in self._req_objs.items():
+            rec = self.orders[i]
+            try:
+                resp = await asyncio.wait_for(req.response(), 0.5)
+            except Exception:
+                resp = None
+            if resp is None:
+                rec["failure"] = req.failure or "no response"
+                continue
+            rec["status"] = resp.status
+            try:
+                body = await asyncio.wait_for(resp.json(), 0.5)
+            except Exception:
+                body = None
+            if isinstance(body, dict):
+                rec["json_code"] = body.get("code", body.get("status"))
+                msg = body.get("msg", body.get("message"))
+                rec["json_msg"] = str(msg)[:120] if msg is not None else None
+
+    def _order_done(self) -> bool:
+        mine = [i for i, o in enumerate(self.orders) if o["phase"] == "click"]
+        if not mine:
+            return False
+        i = mine[0]
+        if self.orders[i]["intercepted"]:
+            return True
+        req = self._req_objs.get(i)
+        return req is not None and id(req) in self._finished
+
+    async def watch_feedback(self, before: list[str], feedback_ms: int, cap_s: float, success_sel: str | None,
+                             ) -> dict[str, Any]:
+        """After the click: stop as soon as the order's answer and a visible change are both seen."""
+        start = time.monotonic()
+        end = start + min(feedback_ms / 1000, cap_s)
+        before_set = set(before)
+        new_text: list[str] = []
+        while time.monotonic() < end:
+            await asyncio.sleep(0.05)
+            try:
+                now = await self.page.evaluate(js.VISIBLE_TEXT)
+            except Exception:  # navigation in progress
+                now = []
+            new_text = [t for t in now if t not in before_set][:10]
+            visible = bool(new_text or self.dialogs or self.navigations)
+            ordered = any(o["phase"] == "click" for o in self.orders)
+            if ordered and visible and self._order_done():
+                await asyncio.sleep(0.05)
+                break
+            if not ordered and visible and time.monotonic() - start > 0.35:
+                break
+        success = None
+        if success_sel:
+            try:
+                success = await self.page.locator(success_sel).first.is_visible(timeout=100)
+            except Exception:
+                success = False
+        return {"new_text": new_text, "dialogs": [d for d in self.dialogs if d["phase"] == "click"],
+                "navigated_to": self.navigations[:3], "success_visible": success,
+                "waited_ms": int((time.monotonic() - start) * 1000)}

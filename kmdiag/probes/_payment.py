@@ -1,0 +1,95 @@
+"""Shared helpers of the payment probes: the order id, the HTTP client, admin headers, field paths.
+
+Helpers only (the underscore keeps the probe package from importing it as a probe module).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from kmdiag.probes._base import Skip
+
+if TYPE_CHECKING:
+    import httpx
+
+    from kmdiag.probes._context import ProbeContext
+
+
+def order_id(ctx: ProbeContext) -> str:
+    oid = ctx.opt("order_id")
+    if not oid:
+        raise Skip("no order number given (kmdiag payment ORDER_ID)")
+    return str(oid)
+
+
+def client(ctx: ProbeContext, wanted_timeout: float = 5.0) -> httpx.AsyncClient:
+    """A client that resolves through the profile's resolver and never follows redirects."""
+    from kmdiag.payment.net import async_client
+
+    return async_client(ctx.profile, timeout=ctx.timeout(wanted_timeout))
+
+
+def admin_headers(ctx: ProbeContext) -> dict[str, str]:
+    """The admin API's auth header/cookie built from the profile's ``payment.admin`` and the secret."""
+    adm = ctx.profile.payment.admin
+    if not adm.token_env:
+        return {}
+    token = ctx.secrets.get(adm.token_env)
+    if not token:
+        return {}
+    value = adm.send_as.template.replace("{token}", token)
+    if adm.send_as.cookie:
+        return {"Cookie": f"{adm.send_as.cookie}={value}"}
+    return {adm.send_as.header or "X-Admin-Token": value}
+
+
+def field(data: Any, expr: str | None) -> Any:
+    """A JMESPath (or plain dotted path) into a JSON answer; None when absent or invalid."""
+    if not expr:
+        return None
+    try:
+        import jmespath
+
+        return jmespath.search(expr, data)
+    except Exception:
+        cur = data
+        for part in expr.split("."):
+            cur = cur.get(part) if isinstance(cur, dict) else None
+        return cur
+
+
+def to_epoch(value: Any) -> float | None:
+    """Epoch seconds from an int/float, a numeric string, or ``YYYY-mm-dd HH:MM:SS`` (UTC+8, as Chinese shops log)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        return float(value) / (1000 if value > 1e12 else 1)
+    s = str(value).strip()
+    try:
+        return to_epoch(float(s))
+    except ValueError:
+        pass
+    from datetime import datetime, timedelta, timezone
+
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            dt = datetime.strptime(s, fmt)
+            if dt.tzinfo is None:
+                dt = dt.replace(tzinfo=timezone(timedelta(hours=8)))
+            return dt.timestamp()
+        except ValueError:
+            continue
+    return None
+
+
+def net_error(exc: BaseException) -> str:
+    import httpx
+
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout"
+    return f"{type(exc).__name__}: {exc}"[:200]
+
+
+def now() -> float:
+    return time.time()

@@ -1,0 +1,290 @@
+"""Browser probes: a real headless visit to the product page, and the browsers installed here.
+
+``browser.page`` opens the shop's product page in a real Chromium, finds the order button, fills
+the form with the profile's known-valid values, clicks it like a person (a mouse click at the
+button's centre, so whatever covers it gets the click) and records what the page and the network
+did. It only gathers facts; ``kmdiag/checks/browser*.py`` judge them. Playwright is imported
+inside the probe so that ``kmdiag --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from kmdiag.models import Artifact
+from kmdiag.probes import _browser_js as js
+from kmdiag.probes._browser_env import auth_for, host_map_for
+from kmdiag.probes._context import ProbeContext
+from kmdiag.registry import probe
+
+
+@probe("browser.page", layer="browser", timeout=15.0)
+async def page_probe(ctx: ProbeContext) -> dict[str, Any]:
+    """Open the product page in a real browser, find and click the order button, record what happens."""
+    from playwright.async_api import async_playwright
+
+    from kmdiag.browser.launcher import launch, launch_args
+
+    demo = ctx.state.get("demo")
+    started = time.monotonic()
+    async with async_playwright() as pw:
+        driver_ms = int((time.monotonic() - started) * 1000)
+        host_map, map_source = host_map_for(ctx, demo)
+        spki: list[str] = []
+        if demo is not None:
+            from kmdiag.demo.certs import spki_sha256_b64
+
+            spki = [spki_sha256_b64(demo.leaf.cert_pem)]
+        environ = ctx.opt("environ") or os.environ
+        # Demo and test runs: Chromium resolves only the test hosts (KMDIAG_BROWSER_LOCKDOWN=1 is set
+        # by the test suite, so even URL runs against loopback pages send nothing anywhere else).
+        lockdown = demo is not None or bool(ctx.opt("browser_lockdown")) or environ.get("KMDIAG_BROWSER_LOCKDOWN") == "1"
+        args = launch_args(host_map=host_map, lockdown=lockdown, trusted_spki=spki)
+        launched = await launch(pw, explicit=ctx.opt("browser_path"), environ=environ, args=args,
+                                timeout_s=ctx.timeout(8.0))
+        if not launched.ok:
+            assert launched.message is not None
+            return {"launched": False, "unavailable": launched.message.as_dict(), "tried": launched.tried}
+        browser = launched.browser
+        cand = launched.candidate
+        data: dict[str, Any] = {
+            "launched": True,
+            "browser": {"name": browser.browser_type.name, "version": browser.version, "how": cand.kind if cand else None,
+                        "executable": cand.describe() if cand else None},
+            "launch_ms": int((time.monotonic() - started) * 1000),
+            "driver_ms": driver_ms,
+            "resolver_rules_from": map_source,
+            "submit": bool(ctx.opt("submit")),
+        }
+        try:
+            data.update(await _visit(ctx, browser))
+            data["visit_ms"] = int((time.monotonic() - started) * 1000) - data["launch_ms"]
+        finally:
+            try:
+                await asyncio.wait_for(browser.close(), 2.0)
+            except Exception:
+                pass
+    return data
+
+
+async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
+    from kmdiag.probes._browser_session import Session
+
+    order = ctx.profile.order
+    url = ctx.profile.url(order.product_url)
+    parts = urlsplit(url)
+    ev_dir = ctx.opt("evidence_dir")
+    # Raw HAR / console / trace may hold cookies: a private (0700) temp dir, only when asked for;
+    # kmdiag/evidence.py redacts and copies them from ctx.state["browser_files"].
+    raw_dir = Path(tempfile.mkdtemp(prefix="kmdiag-browser-")) if (ev_dir or ctx.opt("trace")) else None
+    files: dict[str, str] = {}
+    kw: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN", "service_workers": "block"}
+    if ev_dir and raw_dir:
+        kw["record_har_path"] = str(raw_dir / "order.har")
+    context = await browser.new_context(**kw)
+    headers, cookie = auth_for(ctx)
+    if cookie:
+        await context.add_cookies([{**cookie, "url": f"{parts.scheme}://{parts.netloc}/"}])
+    if ctx.opt("trace"):
+        await context.tracing.start(screenshots=True, snapshots=True)
+    page = await context.new_page()
+    s = Session(page, order_rule=order.order_request, submit=bool(ctx.opt("submit")), auth=headers)
+    s.origin = f"{parts.scheme}://{parts.netloc}"
+    s.attach()
+    await page.route("**/*", s.route)
+    out: dict[str, Any] = {"url": f"{parts.scheme}://{parts.netloc}{parts.path}", "order_rule": order.order_request,
+                           "logged_in": bool(headers or cookie)}
+    try:
+        out.update(await _steps(ctx, page, s))
+    finally:
+        out.update(console=s.console[:50], page_errors=s.page_errors[:20], failed_requests=s.failed[:30],
+                   http_errors=s.http_errors[:30], dialogs=s.dialogs[:10], requests_after_click=s.after_click[:40],
+                   order_requests=s.orders[:10])
+        try:
+            if ctx.opt("trace") and raw_dir:
+                await context.tracing.stop(path=str(raw_dir / "trace.zip"))
+                files["trace"] = str(raw_dir / "trace.zip")
+                if not ev_dir:  # no bundle to copy it into: point the developer at it directly
+                    ctx.artifacts.append(Artifact("trace", files["trace"], "Playwright trace: playwright show-trace"))
+            if ev_dir or ctx.opt("trace"):  # the HAR is written when the context closes
+                await asyncio.wait_for(context.close(), 3.0)
+        except Exception:
+            pass
+        if ev_dir and raw_dir:
+            con = raw_dir / "console.log"
+            con.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in s.console + s.page_errors),
+                           encoding="utf-8")
+            files["console"] = str(con)
+            if (raw_dir / "order.har").exists():
+                files["har"] = str(raw_dir / "order.har")
+        if files:
+            ctx.state["browser_files"] = files
+    return out
+
+
+async def _steps(ctx: ProbeContext, page: Any, s: Any) -> dict[str, Any]:
+    order = ctx.profile.order
+    url = ctx.profile.url(order.product_url)
+    out: dict[str, Any] = {}
+    t = time.monotonic()
+    marks = out["steps_ms"] = {}
+
+    def mark(name: str) -> None:
+        marks[name] = int((time.monotonic() - t) * 1000)
+
+    try:
+        resp = await page.goto(url, wait_until="load", timeout=ctx.timeout(_load_timeout(ctx)) * 1000)
+        out["load"] = {"ok": True, "status": resp.status if resp else None, "ms": int((time.monotonic() - t) * 1000)}
+    except Exception as exc:
+        first = (str(exc).splitlines() or [""])[0].removeprefix("Page.goto: ")
+        out["load"] = {"ok": False, "error": first.split(" at http")[0][:300], "ms": int((time.monotonic() - t) * 1000),
+                       "timeout": "Timeout" in type(exc).__name__, "timeout_s": round(_load_timeout(ctx), 1)}
+        if "Timeout" not in type(exc).__name__:  # the browser's own error page (DNS, TLS...) says why
+            out["screenshot"] = await _screenshot(ctx, page, None, [])
+        return out
+    mark("loaded")
+    await s.settle(min(1.5, ctx.timeout(1.5)))
+    mark("settled")
+    out.update(await page.evaluate(js.FIRST_LOOK, [order.button, order.captcha]))
+    button, captcha = out["button"], out["captcha"]
+    out["fill"] = await _fill(page, order.fill)
+    out["inputs_before"] = await page.evaluate(js.INPUTS, list(order.fill))
+    state = await page.evaluate(js.BUTTON_STATE) if button.get("found") else None
+    out["state"] = state
+    mark("inspected")
+    out["screenshot"] = await _screenshot(ctx, page, state, list(order.fill))
+    mark("screenshot")
+    reason = None
+    if not button.get("found"):
+        reason = "no-button"
+    elif captcha:
+        reason = "captcha"
+    elif not state or not state.get("visible"):
+        reason = "not-visible"
+    click: dict[str, Any] = {"attempted": reason is None, "not_attempted_because": reason}
+    out["click"] = click
+    if reason is not None:
+        return out
+    before = await page.evaluate(js.VISIBLE_TEXT)
+    s.phase = "click"
+    c = state["center"]
+    await page.mouse.click(c["x"], c["y"])
+    click["at_ms"] = s.ms()
+    # A disabled button cannot fire; otherwise wait up to feedback_ms, keeping ~1 s of budget for the rest.
+    cap = 0.6 if state.get("disabled") else max(0.2, min(order.feedback_ms / 1000, ctx.remaining() - 1.0))
+    out["feedback"] = await s.watch_feedback(before, order.feedback_ms, cap, order.success)
+    mark("feedback")
+    await s.order_outcomes()
+    s.phase = "after"
+    out["inputs_after"] = await _safe_eval(page, js.INPUTS, list(order.fill), [])
+    mark("after")
+    if any(o["phase"] == "click" for o in s.orders) and ctx.remaining() > 2.0:
+        out["double_click"] = await _double_click(ctx, page, s, url, bool(out["feedback"]["navigated_to"]))
+        mark("double_click")
+    return out
+
+
+_DBL_WAIT_S = 0.45  # for the first order request of the double click
+_DBL_SECOND_S = 0.15  # then for a second one: both clicks were handled before dblclick() returned
+
+
+def _load_timeout(ctx: ProbeContext) -> float:
+    """Seconds to wait for the product page: a few times the profile's own budgets, 3–8 s.
+
+    A shopper's browser would wait much longer, but the network layer already measures slowness;
+    here a page that has not loaded by then is simply "did not load".
+    """
+    b = ctx.profile.network.budgets
+    return max(3.0, min(8.0, (3 * b.ttfb_ms + b.connect_ms + b.tls_ms) / 1000))
+
+
+async def _safe_eval(page: Any, expr: str, arg: Any, default: Any) -> Any:
+    """Evaluate after the click, when the page may be navigating away (its context destroyed)."""
+    try:
+        return await page.evaluate(expr, arg)
+    except Exception:
+        return default
+
+
+async def _fill(page: Any, fill: dict[str, str]) -> list[dict[str, Any]]:
+    """Fill the fields one after another (concurrent fills would type into whichever has focus)."""
+    res = []
+    for sel, value in fill.items():
+        try:
+            await page.fill(sel, value, timeout=600)
+            res.append({"selector": sel, "filled": True})
+        except Exception as exc:
+            res.append({"selector": sel, "filled": False, "error": str(exc).splitlines()[0][:160]})
+    return res
+
+
+async def _screenshot(ctx: ProbeContext, page: Any, state: dict[str, Any] | None, fill_sels: list[str]) -> str | None:
+    """The product page with the button outlined (and what covers it, in another colour)."""
+    ev = ctx.opt("evidence_dir")
+    directory = Path(ev) if ev else Path(tempfile.mkdtemp(prefix="kmdiag-shot-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "order-page.png"
+    cover = None
+    if state and state.get("hit_relation") == "other":
+        cover = (state.get("hit") or {}).get("box")
+    try:
+        await page.evaluate(js.OUTLINE, [state.get("box") if state else None, cover])
+        masks = [page.locator(sel) for sel in fill_sels]  # the shopper's phone/e-mail never lands in a picture
+        await page.screenshot(path=str(path), mask=masks, mask_color="#8b949e", timeout=2000)
+        await page.evaluate(js.REMOVE_OUTLINE)
+    except Exception:
+        return None
+    desc = "product page, order button outlined" if state else "product page as the browser showed it"
+    ctx.artifacts.append(Artifact("screenshot", str(path), desc))
+    return str(path)
+
+
+async def _double_click(ctx: ProbeContext, page: Any, s: Any, url: str, navigated: bool) -> dict[str, Any]:
+    """Double-click the button once and count the order requests that leave (each is stopped)."""
+
+    order = ctx.profile.order
+    state = await _safe_eval(page, js.BUTTON_STATE, None, {})
+    if navigated or not state.get("present") or state.get("disabled") or not state.get("visible"):
+        s.phase = "reload"
+        await page.goto(url, wait_until="load", timeout=ctx.timeout(4.0) * 1000)
+        await s.settle(1.0)
+        await page.evaluate(js.FIND_BUTTON, order.button)
+        await _fill(page, order.fill)
+        state = await page.evaluate(js.BUTTON_STATE)
+    if not state.get("present") or not state.get("visible") or state.get("disabled"):
+        return {"attempted": False}
+    s.phase = "dblclick"
+    c = state["center"]
+    await page.mouse.dblclick(c["x"], c["y"])
+    # mouse.dblclick returns once the page has handled both clicks; their fetches reach the route
+    # soon after (the route holds each one a while, as a slow server would, then stops it). The
+    # wait ends early on a second request; on a busy machine the relay may take a few hundred ms.
+    start = time.monotonic()
+    first_at = None
+    while time.monotonic() - start < _DBL_WAIT_S:
+        n = len([o for o in s.orders if o["phase"] == "dblclick"])
+        if n >= 2:
+            break
+        if n == 1 and first_at is None:
+            first_at = time.monotonic()
+        if first_at is not None and time.monotonic() - first_at > _DBL_SECOND_S:
+            break
+        await asyncio.sleep(0.02)
+    s.phase = "done"
+    return {"attempted": True, "order_requests": len([o for o in s.orders if o["phase"] == "dblclick"])}
+
+
+@probe("browser.installed", layer="browser", timeout=4.0)
+async def installed_probe(ctx: ProbeContext) -> dict[str, Any]:
+    """The browsers installed on this computer and their versions (registry / app bundles / --version)."""
+    from kmdiag.browser.versions import installed_browsers
+
+    found = await asyncio.to_thread(installed_browsers, min(2.0, ctx.timeout(2.0)))
+    return {"browsers": found, "supported": dict(ctx.profile.order.supported_browsers)}

@@ -1,0 +1,59 @@
+"""Probe: the platform's own view of the order (status through the profile's ``status_map``).
+
+Why: "paid but 待支付" is a disagreement between two records; this is the shop's record — status,
+amount, creation and expiry time — read from the endpoint the profile names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kmdiag.probes._base import Skip
+from kmdiag.probes._context import ProbeContext
+from kmdiag.probes._payment import admin_headers, client, field, net_error, now, order_id, to_epoch
+from kmdiag.registry import probe
+
+
+@probe("payment.order", layer="payment", commands=("payment",), timeout=6.0)
+async def platform_order(ctx: ProbeContext) -> dict[str, Any]:
+    """The shop's order: status (raw and mapped), amount, created/expiry time, trade no., delivery info."""
+    oid = order_id(ctx)
+    pay = ctx.profile.payment
+    if not pay.order_endpoint:
+        raise Skip("the profile names no payment.order_endpoint")
+    url = ctx.profile.url(pay.order_endpoint.replace("{order_id}", oid))
+    out: dict[str, Any] = {"order_id": oid, "url": url, "observed_at": now(), "found": False, "error": None}
+    async with client(ctx) as c:
+        try:
+            r = await c.get(url, headers=admin_headers(ctx))
+        except Exception as exc:
+            out["error"] = net_error(exc)
+            return out
+    out["http_status"] = r.status_code
+    try:
+        body = r.json()
+    except ValueError:
+        out["error"] = f"not JSON (HTTP {r.status_code})"
+        out["body"] = r.text[:300]
+        return out
+    if r.status_code == 404:
+        out["body"] = body
+        return out
+    if r.status_code >= 400:
+        out["error"] = f"HTTP {r.status_code}"
+        out["body"] = body
+        return out
+    f = pay.order_fields
+    raw_status = field(body, f.get("status", "data.status"))
+    out.update(
+        found=raw_status is not None,
+        raw_status=raw_status,
+        status=pay.status_map.get(str(raw_status), str(raw_status)) if raw_status is not None else None,
+        amount=None if field(body, f.get("amount", "data.amount")) is None else str(field(body, f.get("amount", "data.amount"))),
+        created_at=to_epoch(field(body, f.get("created_at"))),
+        expires_at=to_epoch(field(body, f.get("expires_at"))),
+        paid_at=to_epoch(field(body, f.get("paid_at"))),
+        trade_no=field(body, f.get("trade_no")),
+        info=field(body, f.get("info")),
+    )
+    return out
