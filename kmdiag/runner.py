@@ -67,7 +67,7 @@ async def run_probes(
             try:
                 data = await asyncio.wait_for(spec.fn(ctx), timeout=min(spec.timeout, budget))
                 m = Measurement(spec.id, data=data or {})
-            except (TimeoutError, asyncio.TimeoutError):
+            except TimeoutError:
                 kind = "budget" if spec.timeout > budget else "timeout"
                 m = Measurement(spec.id, error=f"no result within {min(spec.timeout, budget):.1f}s", error_kind=kind)
             except asyncio.CancelledError:

@@ -52,12 +52,33 @@ def version(verbose: bool) -> int:
     return 0
 
 
+def _load(name_or_path: str):  # noqa: ANN202
+    """Load a profile; a demo template (``{{placeholders}}``) is validated as the running demo fills it."""
+    from pathlib import Path
+
+    from kmdiag.profile.loader import builtin_profiles, load_profile, parse_profile
+
+    path = builtin_profiles().get(name_or_path) if not Path(name_or_path).exists() else Path(name_or_path)
+    if path is None or "{{" not in path.read_text(encoding="utf-8", errors="replace"):
+        return load_profile(name_or_path)
+    from kmdiag.demo.runtime import DemoShop
+
+    demo = DemoShop().start()
+    try:
+        text = path.read_text(encoding="utf-8")
+        for k, v in demo.vars.items():
+            text = text.replace("{{" + k + "}}", str(v))
+        return parse_profile(text, str(path))
+    finally:
+        demo.stop()
+
+
 def profiles_list() -> int:
-    from kmdiag.profile.loader import builtin_profiles, load_profile
+    from kmdiag.profile.loader import builtin_profiles
 
     for name, path in builtin_profiles().items():
         try:
-            p = load_profile(str(path))
+            p = _load(str(path))
             print(f"{name:<12} {p.title}  ({p.base_url})")
         except Exception as e:  # a broken built-in must still be listed
             print(f"{name:<12} INVALID: {e}")
@@ -67,20 +88,18 @@ def profiles_list() -> int:
 def profiles_show(name: str) -> int:
     import yaml
 
-    from kmdiag.profile.loader import load_profile
-
-    p = load_profile(name)
+    p = _load(name)
     sys.stdout.write(yaml.safe_dump(p.model_dump(mode="json"), allow_unicode=True, sort_keys=False))
     return 0
 
 
 def profiles_validate(paths: list[str]) -> int:
-    from kmdiag.profile.loader import ProfileError, load_profile
+    from kmdiag.profile.loader import ProfileError
 
     bad = 0
     for path in paths:
         try:
-            load_profile(path)
+            _load(path)
             print(f"{path}: ok")
         except ProfileError as e:
             bad += 1

@@ -141,6 +141,11 @@ def run_diagnosis(opts: RunOptions) -> int:
     }
     # Probes write raw evidence (screenshots, HAR) into a private scratch directory, never into the
     # user's --evidence path: only the bundle writer puts files there, redacted (and it may be a .zip).
+    if opts.extra.get("trace") and not opts.evidence:
+        # A trace holds cookies and form values: it only ever leaves as part of a redacted bundle.
+        opts.evidence = Path(time.strftime("kmdiag-evidence-%Y%m%d-%H%M%S"))
+        print(("--trace：证据包写入 " if lang == "zh" else "--trace: evidence bundle goes to ") + str(opts.evidence),
+              file=sys.stderr)
     scratch = tempfile.mkdtemp(prefix="kmdiag-evidence-raw-") if opts.evidence else None
     options["evidence_dir"] = scratch
     if demo is not None and "order_id" in demo.vars and not options.get("order_id"):

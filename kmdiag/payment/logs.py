@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import time
 from collections.abc import Iterator
 from datetime import timedelta, timezone
 from typing import IO, Any
@@ -72,12 +73,18 @@ def _common_prefix(ids: list[bytes]) -> bytes:
 Hit = tuple[frozenset[bytes], dict[str, Any]]  # (the ids the lines named — empty: matched by time, the hit)
 
 
+class _OutOfTime(Exception):
+    """The caller's deadline passed in the middle of a file."""
+
+
 def _scan(f: IO[bytes], source: str, fmt: str, ids: _Ids, max_lines: int | None,
-          window: tuple[float, float] | None, laravel_tz: timezone) -> Iterator[Hit]:
+          window: tuple[float, float] | None, laravel_tz: timezone, deadline: float | None = None) -> Iterator[Hit]:
     head: tuple[int, bytes] | None = None  # laravel: the header of the entry being read (stack traces follow it)
     names: frozenset[bytes] = frozenset()
     parse = parse_combined if fmt == "combined" else parse_acg
     for n, line in read_lines(f, max_lines):
+        if deadline is not None and not n & 0xFFFF and time.monotonic() > deadline:
+            raise _OutOfTime
         if not line:
             continue
         if fmt != "laravel":
@@ -116,12 +123,13 @@ def search_callbacks(paths: list[str], order_id: str, *, fmt: str = "auto", max_
 
 
 def search_many(paths: list[str], order_ids: list[str], *, fmt: str = "auto", max_lines: int | None = None,
-                windows: dict[str, tuple[float, float]] | None = None,
-                laravel_utc_offset_h: float = 8.0) -> dict[str, list[dict]]:
+                windows: dict[str, tuple[float, float]] | None = None, laravel_utc_offset_h: float = 8.0,
+                deadline: float | None = None) -> dict[str, list[dict]]:
     """:func:`search_callbacks` for many orders in one pass over each file (the sweep's lost orders).
 
     ``windows`` maps an order id to its time window; lines matched by time go to every order whose
     window holds them. Returns order id → results, each list as ``search_callbacks`` would give it.
+    Past ``deadline`` (``time.monotonic()``) the search stops with a ``truncated`` entry.
     """
     if fmt not in ("auto", "combined", "laravel", "acg-faka"):
         raise ValueError(f"unknown log format {fmt!r}")
@@ -145,7 +153,7 @@ def search_many(paths: list[str], order_ids: list[str], *, fmt: str = "auto", ma
                     note(path, "unknown", "error", "no line in a known log format")
                 continue
             with open_log(path) as f:
-                for names, hit in _scan(f, path, file_fmt, ids, max_lines, union, ltz):
+                for names, hit in _scan(f, path, file_fmt, ids, max_lines, union, ltz, deadline):
                     targets = ([n.decode("utf-8") for n in names] if names
                                else [oid for oid, w in wins.items() if in_window(w, hit["time"])])
                     for oid in targets:
@@ -156,6 +164,9 @@ def search_many(paths: list[str], order_ids: list[str], *, fmt: str = "auto", ma
                             lst.append(result(path, file_fmt, kind="truncated", error=f"more than {MAX_RESULTS} matches"))
                 if max_lines is not None and f.readline(1):
                     note(path, file_fmt, "truncated", f"stopped after {max_lines} lines")
+        except _OutOfTime:
+            note(path, fmt, "truncated", "time budget spent")
+            break
         except FileNotFoundError:
             note(path, fmt, "error", "file not found")
         except PermissionError:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from collections.abc import Iterable
 
 from kmdiag.i18n import T, same
-from kmdiag.payment.logs import search_callbacks
+from kmdiag.payment.logs import search_many
 from kmdiag.payment.sweep import LOST_CAUSE, OrderResult
 
 BEFORE_S, AFTER_S = 300.0, 3 * 3600.0  # around the provider's paid time: epay retries for ≈2 h
@@ -63,17 +62,20 @@ def cause_from_hits(hits: Iterable[dict], files: list[str]) -> tuple[str | None,
 
 
 def refine(lost: list[OrderResult], files: list[str], fmt: str = "auto", deadline: float | None = None) -> None:
-    """Set ``cause`` and ``evidence`` of each lost order from ``files`` (in place; one scan per order).
+    """Set ``cause`` and ``evidence`` of each lost order from ``files`` (in place; one pass per file).
 
     Orders whose cause the shop's own record already decided (``payment.order-expired``) keep it;
-    past ``deadline`` (monotonic) the remaining orders keep the sweep's first guess.
+    if ``deadline`` (monotonic) passes mid-search, every order keeps the sweep's first guess.
     """
-    for r in lost:
-        if deadline is not None and time.monotonic() >= deadline:
-            return  # the run's budget is spent: the rest keep the sweep's first guess
-        if r.cause != LOST_CAUSE:  # already decided by the shop's own order (e.g. expired)
-            continue
-        window = (r.paid_at - BEFORE_S, r.paid_at + AFTER_S) if r.paid_at else None
-        found = cause_from_hits(search_callbacks(files, r.order_id, fmt=fmt, window=window), files)
-        if found is not None:
-            r.cause, r.evidence = found
+    todo = [r for r in lost if r.cause == LOST_CAUSE]
+    if not todo:
+        return
+    windows = {r.order_id: (r.paid_at - BEFORE_S, r.paid_at + AFTER_S) for r in todo if r.paid_at}
+    found = search_many(files, [r.order_id for r in todo], fmt=fmt, windows=windows, deadline=deadline)
+    for r in todo:
+        hits = found[r.order_id]
+        if any(h["kind"] == "truncated" and h["error"] == "time budget spent" for h in hits):
+            return
+        guess = cause_from_hits(hits, files)
+        if guess is not None:
+            r.cause, r.evidence = guess

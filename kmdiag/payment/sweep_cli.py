@@ -22,7 +22,7 @@ from kmdiag.payment.sweep_report import Progress, SweepPrinter
 from kmdiag.redact import Redactor
 
 DEMO_ORDERS, DEMO_LOST = 200, 5
-MAX_REFINE = 50  # lost orders whose callback logs are searched for a sharper cause
+MAX_REFINE = 500  # lost orders whose callback logs are searched (one pass over each file) for a sharper cause
 
 
 def _validate(opts: Any) -> tuple[str, str, float, int, float]:

@@ -83,7 +83,13 @@ async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
     ev_dir = ctx.opt("evidence_dir")
     # Raw HAR / console / trace may hold cookies: a private (0700) temp dir, only when asked for;
     # kmdiag/evidence.py redacts and copies them from ctx.state["browser_files"].
-    raw_dir = Path(tempfile.mkdtemp(prefix="kmdiag-browser-")) if (ev_dir or ctx.opt("trace")) else None
+    # Inside the run's scratch evidence dir when there is one, so it is removed with it.
+    raw_dir = None
+    if ev_dir:
+        raw_dir = Path(ev_dir) / "raw"
+        raw_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    elif ctx.opt("trace"):
+        raw_dir = Path(tempfile.mkdtemp(prefix="kmdiag-browser-"))
     files: dict[str, str] = {}
     kw: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN", "service_workers": "block"}
     if ev_dir and raw_dir:

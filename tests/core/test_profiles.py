@@ -39,6 +39,11 @@ def test_profile_errors_name_file_and_line(text: str, line: int, words: list[str
         assert w in msg
 
 
+def test_demo_template_validates_through_the_cli(cli) -> None:
+    code, out, err = cli("profiles", "validate", "demo")
+    assert code == 0, err
+
+
 def test_validate_command_exit_codes(tmp_path: Path, cli) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nbase_url: https://a/\norder:\n  buton: '#b'\n", encoding="utf-8")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kmdiag.payment.logs import RAW_CAP, search_callbacks, sniff
+from kmdiag.payment.logs import RAW_CAP, search_callbacks, search_many, sniff
 
 OID = "KM20261125000042"
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
@@ -182,3 +182,37 @@ def test_200k_lines_streams(tmp_path: Path) -> None:
     assert [h["line_no"] for h in hits] == [150_002]
     assert peak < 2_000_000, peak  # < 2 MB for a 30+ MB file
     assert elapsed < 20
+
+
+def test_search_many_equals_one_by_one(tmp_path: Path) -> None:
+    """One pass for many orders gives each order what its own search would (named and by-time lines)."""
+    other = "KM20261125000099"
+    files = [write(tmp_path / "access.log", NGINX), write(tmp_path / "laravel.log", LARAVEL),
+             write(tmp_path / "runtime.log", ACG), str(tmp_path / "missing.log")]
+    windows = {OID: (PAID - 60, PAID + 3600), other: (PAID + 50, PAID + 70), "KM1": (0.0, 1.0)}
+    many = search_many(files, [OID, other, "KM1"], windows=windows)
+    for oid, w in windows.items():
+        assert many[oid] == search_callbacks(files, oid, window=w), oid
+    assert [h["reason"] for h in many[other] if h["format"] == "acg-faka"] == ["签名验证失败"]  # 21:01:05 only
+    assert many["KM1"][-1]["error"] == "file not found"
+
+
+def test_search_many_one_pass_is_fast(tmp_path: Path) -> None:
+    p = tmp_path / "big.log"
+    wanted = [f"KM2026112499{i:04d}" for i in range(0, 5000, 100)]  # 50 lost orders
+    with open(p, "w", encoding="utf-8") as f:
+        for i in range(100_000):
+            f.write(f'10.0.0.1 - - [25/Nov/2026:20:00:00 +0800] "GET /pay/yipay/notify_url?out_trade_no='
+                    f'KM2026112499{i % 10_000:04d}&money=6 HTTP/1.1" 200 7 "-" "{UA}"\n')
+    t0 = time.perf_counter()
+    many = search_many([str(p)], wanted)
+    elapsed = time.perf_counter() - t0
+    assert all(len(many[o]) == 10 for o in wanted)
+    assert elapsed < 10
+
+
+def test_search_many_respects_deadline(tmp_path: Path) -> None:
+    p = tmp_path / "big.log"
+    p.write_text(NGINX[0] + "\n" + (NGINX[3] + "\n") * 70_000, encoding="utf-8")
+    hits = search_many([str(p)], [OID], deadline=time.monotonic() - 1)[OID]
+    assert hits[-1]["kind"] == "truncated" and hits[-1]["error"] == "time budget spent"
