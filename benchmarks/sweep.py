@@ -71,23 +71,26 @@ async def _sweep(profile: Any, provider: Any, ids: list[str], concurrency: int, 
                  per_pool: int) -> Any:
     from kmdiag.payment.net import async_client
     from kmdiag.payment.sweep import run_sweep
+    from kmdiag.payment.sweep_cli import PROVIDER_MAX_BODY
     from kmdiag.payment.sweep_clients import ClientShards
 
-    async with ClientShards(lambda n: async_client(profile, timeout=10.0, max_connections=n), concurrency,
-                            per_pool) as shards:
+    def factory(n: int) -> Any:  # as the CLI builds them (sweep_cli._run)
+        return async_client(profile, timeout=10.0, max_connections=n, max_body=PROVIDER_MAX_BODY)
+
+    async with ClientShards(factory, concurrency, per_pool) as shards:
         async def query(oid: str) -> Any:
             return await provider.query(shards.client(), oid)
 
         return await run_sweep(ids, query, concurrency=concurrency, timeout=budget)
 
 
-async def _pending(profile: Any, secrets: dict[str, str]) -> list[str]:
+async def _pending_ids(profile: Any, secrets: dict[str, str]) -> list[str]:
     from kmdiag.payment.net import async_client
-    from kmdiag.payment.sweep_cli import _pending
+    from kmdiag.payment.sweep_cli import fetch_pending
     from kmdiag.payment.sweep_inputs import InputStats
 
     async with async_client(profile, timeout=30.0) as client:
-        return await _pending(client, profile, secrets, 86400.0, InputStats())
+        return await fetch_pending(client, profile, secrets, 86400.0, InputStats())
 
 
 def run(args: argparse.Namespace, latency_ms: float, deadline: float) -> dict[str, Any]:
@@ -107,7 +110,7 @@ def run(args: argparse.Namespace, latency_ms: float, deadline: float) -> dict[st
         if info.get("gateway"):  # the asyncio server: same gateway App, its own port
             profile.payment.provider.gateway = info["gateway"]
         provider = make_provider(profile.payment.provider, info["secrets"])
-        ids = asyncio.run(_pending(profile, info["secrets"]))
+        ids = asyncio.run(_pending_ids(profile, info["secrets"]))
         remaining = lambda: max(1.0, deadline - time.monotonic())  # noqa: E731
 
         t0 = time.perf_counter()

@@ -6,8 +6,11 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    from kmdiag.cli.app import run
-
+    try:  # Ctrl-C while the CLI is still importing: the contract's 130, not a traceback
+        from kmdiag.cli.app import run
+    except KeyboardInterrupt:
+        print("\nkmdiag: interrupted", file=sys.stderr)
+        return 130
     return run(argv if argv is not None else sys.argv[1:])
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -21,7 +22,7 @@ from kmdiag import registry
 from kmdiag.i18n import T
 from kmdiag.models import Artifact, Finding, Measurement, Report, Status
 from kmdiag.probes._base import Skip
-from kmdiag.probes._context import ProbeContext
+from kmdiag.probes._context import PROBE_DEADLINE, ProbeContext
 from kmdiag.profile.schema import Profile
 
 log = logging.getLogger("kmdiag.runner")
@@ -64,6 +65,7 @@ async def run_probes(
             m = Measurement(spec.id, error="the run's time budget was spent before this probe could start",
                             error_kind="budget")
         else:
+            PROBE_DEADLINE.set(started + min(spec.timeout, budget))  # this task's own end (ctx.remaining)
             try:
                 data = await asyncio.wait_for(spec.fn(ctx), timeout=min(spec.timeout, budget))
                 m = Measurement(spec.id, data=data or {})
@@ -87,13 +89,50 @@ async def run_probes(
         done[spec.id].set_result(m)
 
     tasks = [asyncio.create_task(one(p), name=p.id) for p in by_id.values()]
+    caught = _catch_sigint(loop, tasks, ctx)
     try:
         await asyncio.gather(*tasks)
+    except asyncio.CancelledError:
+        if not ctx.state.get("interrupted"):
+            raise
+        # Ctrl-C: every probe was cancelled once; let each run its clean-up (close the browser, stop
+        # the Playwright driver) inside the loop, so nothing is left running or half-closed.
+        await asyncio.wait(tasks)
     finally:
+        if caught:
+            _restore_sigint(loop)
         for t in tasks:
             if not t.done():
                 t.cancel()
     return ctx.measurements
+
+
+def _catch_sigint(loop: asyncio.AbstractEventLoop, tasks: list[asyncio.Task[None]], ctx: ProbeContext) -> bool:
+    """The first Ctrl-C cancels the probes (and marks the run interrupted) instead of the whole loop.
+
+    asyncio.run's own handling cancels the main task and then every task a second time, which cuts
+    short the probes' clean-up (a browser's close, the Playwright driver's exit). A second Ctrl-C gets
+    Python's default: KeyboardInterrupt, which :func:`execute` also turns into a partial report.
+    """
+
+    def on_sigint() -> None:
+        ctx.state["interrupted"] = True
+        _restore_sigint(loop)
+        for t in tasks:
+            t.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_sigint)
+    except (ValueError, RuntimeError, NotImplementedError, AttributeError):  # not the main thread; Windows
+        return False
+    return True
+
+
+def _restore_sigint(loop: asyncio.AbstractEventLoop) -> None:
+    try:
+        loop.remove_signal_handler(signal.SIGINT)
+    except (ValueError, RuntimeError, NotImplementedError, AttributeError):
+        pass
 
 
 def run_checks(
@@ -187,6 +226,7 @@ def execute(
         asyncio.run(run_probes(probes, ctx, progress))
     except KeyboardInterrupt:
         interrupted = True
+    interrupted = interrupted or bool(ctx.state.get("interrupted"))
     for p in probes:  # whatever did not report (interrupt) is marked, never silently absent
         ctx.measurements.setdefault(p.id, Measurement(p.id, error="interrupted", error_kind="budget"))
     findings = run_checks(checks, ctx.measurements, profile, options)

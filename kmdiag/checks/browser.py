@@ -63,6 +63,10 @@ def page_load(c: CheckContext) -> CheckResult:
     d = page_data(c)
     load = d.get("load") or {}
     ev = {"url": d.get("url"), "load": load, "timing": d.get("timing")}
+    if not load.get("ok") and load.get("unresponsive"):
+        return CheckResult(Status.FAIL, T(zh="商品页打开后失去响应：页面上的脚本一直在运行，不再响应点击",
+                                          en="the product page stopped responding after it loaded: a script on it "
+                                             "never yields, so clicks go unanswered"), ev)
     if not load.get("ok") and load.get("timeout"):
         sec = load.get("timeout_s")
         return CheckResult(Status.FAIL, T(zh=f"商品页 {sec} 秒内没有加载完成", en=f"the product page did not finish loading within {sec} s"), ev)

@@ -49,6 +49,9 @@ SmokeOpt = Annotated[bool, typer.Option("--smoke", help="CI mode: report only wh
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
 
 
+LANGS = ("zh", "en")
+
+
 def _check_choice(name: str, value: str | None, choices: tuple[str, ...]) -> None:
     if value is not None and value not in choices:
         raise KmdiagError(f"{name}: '{value}' is not one of {', '.join(choices)}")
@@ -141,6 +144,7 @@ def demo_cmd(
     """Serve the embedded demo shop and payment gateway, with chosen faults, for a person to click through."""
     from kmdiag.cli.demo_cmd import main
 
+    _check_choice("--lang", lang, LANGS)
     raise typer.Exit(main(list(fault or []), command=command, list_only=list_faults, lang=lang))
 
 
@@ -149,6 +153,7 @@ def checks_cmd(lang: LangOpt = None) -> None:
     """The catalogue of checks, by layer."""
     from kmdiag.cli.catalogue import list_checks
 
+    _check_choice("--lang", lang, LANGS)
     raise typer.Exit(list_checks(lang))
 
 
@@ -157,6 +162,8 @@ def causes_cmd(lang: LangOpt = None, format: FormatOpt = None) -> None:
     """The catalogue of cause ids with their titles."""
     from kmdiag.cli.catalogue import list_causes
 
+    _check_choice("--lang", lang, LANGS)
+    _check_choice("--format", format, ("text", "json"))
     raise typer.Exit(list_causes(lang, format))
 
 

@@ -59,7 +59,11 @@ def _load(name_or_path: str):  # noqa: ANN202
     from kmdiag.profile.loader import builtin_profiles, load_profile, parse_profile
 
     path = builtin_profiles().get(name_or_path) if not Path(name_or_path).exists() else Path(name_or_path)
-    if path is None or "{{" not in path.read_text(encoding="utf-8", errors="replace"):
+    try:
+        templated = path is not None and "{{" in path.read_text(encoding="utf-8", errors="replace")
+    except OSError:  # a directory, an unreadable file: load_profile says so in one file:line message
+        templated = False
+    if not templated:
         return load_profile(name_or_path)
     from kmdiag.demo.runtime import DemoShop
 

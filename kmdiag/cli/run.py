@@ -94,67 +94,75 @@ def run_diagnosis(opts: RunOptions) -> int:
         raise UsageError("--timeout must be a positive number of seconds")
     environ = dict(os.environ)
     demo = None
-    if opts.demo:
-        from kmdiag.demo.runtime import DemoShop
+    scratch: str | None = None
+    try:
+        if opts.demo:
+            from kmdiag.demo.runtime import DemoShop
 
-        demo = DemoShop(opts.faults, command=opts.command).start()
-        profile = demo.profile()
-        environ.update(demo.environ)
-        environ.update(demo.secrets)
-    elif opts.profile:
-        profile = load_profile(opts.profile)
-        if opts.url:
-            from urllib.parse import urlsplit
+            demo = DemoShop(opts.faults, command=opts.command).start()
+            profile = demo.profile()
+            environ.update(demo.environ)
+            environ.update(demo.secrets)
+        elif opts.profile:
+            profile = load_profile(opts.profile)
+            if opts.url:
+                from urllib.parse import urlsplit
 
-            parts = urlsplit(opts.url)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise UsageError(f"'{opts.url}' is not an http(s) URL")
-            profile = profile.model_copy(update={"base_url": f"{parts.scheme}://{parts.netloc}/"})
-            if parts.path not in ("", "/"):
-                profile = profile.model_copy(update={"order": profile.order.model_copy(update={"product_url": parts.path})})
-    elif opts.url:
-        profile = profile_from_url(opts.url)
-    else:
-        raise UsageError(
-            "nothing to diagnose: give a shop URL, --profile NAME or --demo",
-            hint=f"try: kmdiag {opts.command} --demo   or   kmdiag order https://shop.example.com/buy/1",
-        )
-    secrets = secrets_from_profile(profile, environ)
-    asked_at = time.monotonic()
-    # -- account layer (issue 4): the shopper's session token from --token-env / the profile's variable,
-    #    or a hidden prompt when a person is at the terminal; it joins the run's secrets (and the redactor).
-    from kmdiag.session import collect_token
+                parts = urlsplit(opts.url)
+                if parts.scheme not in ("http", "https") or not parts.netloc:
+                    raise UsageError(f"'{opts.url}' is not an http(s) URL")
+                profile = profile.model_copy(update={"base_url": f"{parts.scheme}://{parts.netloc}/"})
+                if parts.path not in ("", "/"):
+                    profile = profile.model_copy(update={"order": profile.order.model_copy(update={"product_url": parts.path})})
+        elif opts.url:
+            profile = profile_from_url(opts.url)
+        else:
+            raise UsageError(
+                "nothing to diagnose: give a shop URL, --profile NAME or --demo",
+                hint=f"try: kmdiag {opts.command} --demo   or   kmdiag order https://shop.example.com/buy/1",
+            )
+        secrets = secrets_from_profile(profile, environ)
+        asked_at = time.monotonic()
+        # -- account layer (issue 4): the shopper's session token from --token-env / the profile's variable,
+        #    or a hidden prompt when a person is at the terminal; it joins the run's secrets (and the redactor).
+        from kmdiag.session import collect_token
 
-    secrets.update(collect_token(profile, environ, opts.extra, fmt=opts.fmt, layers=layers,
-                                 demo=demo is not None, lang=lang, command=opts.command))
-    # -- end account layer
-    started += time.monotonic() - asked_at  # a person typing at a token prompt is not the run's time
-    redactor = Redactor(secrets.values())
-    # -- reports (issue 6): every demo secret, and the phone number the order form is filled with
-    if demo is not None:
-        redactor.add(*demo.secrets.values())
-    redactor.add_phone(*phones_in(profile.order.fill.values()))
-    options: dict[str, Any] = {
-        "lang": lang, "submit": opts.submit or profile.order.submit, "smoke": opts.smoke, "debug": opts.debug,
-        "fail_on": opts.fail_on, "environ": environ, "demo": demo is not None,
-        "evidence_dir": None, **opts.extra,
-    }
-    # Probes write raw evidence (screenshots, HAR) into a private scratch directory, never into the
-    # user's --evidence path: only the bundle writer puts files there, redacted (and it may be a .zip).
-    if opts.extra.get("trace") and not opts.evidence:
-        # A trace holds cookies and form values: it only ever leaves as part of a redacted bundle.
-        opts.evidence = Path(time.strftime("kmdiag-evidence-%Y%m%d-%H%M%S"))
-        print(("--trace：证据包写入 " if lang == "zh" else "--trace: evidence bundle goes to ") + str(opts.evidence),
-              file=sys.stderr)
-    scratch = tempfile.mkdtemp(prefix="kmdiag-evidence-raw-") if opts.evidence else None
-    options["evidence_dir"] = scratch
-    if demo is not None and "order_id" in demo.vars and not options.get("order_id"):
-        options["order_id"] = demo.vars["order_id"]
-
-    def prepare(ctx: Any) -> None:
-        ctx.state["redactor"] = redactor
+        secrets.update(collect_token(profile, environ, opts.extra, fmt=opts.fmt, layers=layers,
+                                     demo=demo is not None, lang=lang, command=opts.command))
+        # -- end account layer
+        started += time.monotonic() - asked_at  # a person typing at a token prompt is not the run's time
+        redactor = Redactor(secrets.values())
+        # -- reports (issue 6): every demo secret, and the phone number the order form is filled with
         if demo is not None:
-            ctx.state["demo"] = demo
+            redactor.add(*demo.secrets.values())
+        redactor.add_phone(*phones_in(profile.order.fill.values()))
+        options: dict[str, Any] = {
+            "lang": lang, "submit": opts.submit or profile.order.submit, "smoke": opts.smoke, "debug": opts.debug,
+            "fail_on": opts.fail_on, "environ": environ, "demo": demo is not None,
+            "evidence_dir": None, **opts.extra,
+        }
+        # Probes write raw evidence (screenshots, HAR) into a private scratch directory, never into the
+        # user's --evidence path: only the bundle writer puts files there, redacted (and it may be a .zip).
+        if opts.extra.get("trace") and not opts.evidence:
+            # A trace holds cookies and form values: it only ever leaves as part of a redacted bundle.
+            opts.evidence = Path(time.strftime("kmdiag-evidence-%Y%m%d-%H%M%S"))
+            print(("--trace：证据包写入 " if lang == "zh" else "--trace: evidence bundle goes to ") + str(opts.evidence),
+                  file=sys.stderr)
+        scratch = tempfile.mkdtemp(prefix="kmdiag-evidence-raw-") if opts.evidence else None
+        options["evidence_dir"] = scratch
+        if demo is not None and "order_id" in demo.vars and not options.get("order_id"):
+            options["order_id"] = demo.vars["order_id"]
+
+        def prepare(ctx: Any) -> None:
+            ctx.state["redactor"] = redactor
+            if demo is not None:
+                ctx.state["demo"] = demo
+    except BaseException:  # a usage error or Ctrl-C before the run starts: nothing it started outlives it
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+        if demo is not None:
+            demo.stop()
+        raise
 
     spinner = _Spinner(enabled=sys.stderr.isatty() and not opts.debug, lang=lang)
     try:
@@ -187,6 +195,12 @@ def run_diagnosis(opts: RunOptions) -> int:
         if demo is not None:
             demo.stop()
     if report.meta.get("interrupted"):
+        from kmdiag.i18n import T
+
+        where = str(opts.output) if opts.output else ("标准输出" if lang == "zh" else "stdout")
+        print(T(zh=f"\nkmdiag：已中断；报告只含中断前完成的检查（已写入 {where}）",
+                en=f"\nkmdiag: interrupted; the report (written to {where}) covers only what finished before").get(lang),
+              file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
     return int(STATUS_TO_EXIT[report.status])
 

@@ -101,6 +101,13 @@ class DemoShop:
 
     # -- life cycle --------------------------------------------------------------------------
     def start(self) -> DemoShop:
+        try:
+            return self._start()
+        except BaseException:  # Ctrl-C or a failure half-way: close what did start, remove the temp dir
+            self.stop()
+            raise
+
+    def _start(self) -> DemoShop:
         ca_pair, ca_key, ca_cert = certs.make_ca("kmdiag Demo Root CA", self.tmp, "demo-ca")
         self.ca = ca_pair
         self.ca_key, self.ca_cert = ca_key, ca_cert

@@ -22,6 +22,9 @@ from kmdiag.payment.sweep_report import Progress, SweepPrinter
 from kmdiag.redact import Redactor
 
 DEMO_ORDERS, DEMO_LOST = 200, 5
+# Answers are read whole: caps keep a misbehaving server from filling memory (64 queries in flight).
+PROVIDER_MAX_BODY = 256 * 1024  # an order query answer is under 1 KB
+SHOP_MAX_BODY = 64 * 1024 * 1024  # the pending-orders list: 10,000 orders ≈ 0.8 MB
 MAX_REFINE = 500  # lost orders whose callback logs are searched (one pass over each file) for a sharper cause
 
 
@@ -123,14 +126,15 @@ def _run(opts: Any, profile: Any, provider: Any, secrets: dict[str, str], printe
     async def go() -> int:
         deadline = time.monotonic() + opts.timeout  # one budget: pending list, queries, log search
         per_request = min(10.0, opts.timeout)
-        async with async_client(profile, timeout=per_request, max_connections=4) as client, \
-                ClientShards(lambda n: async_client(profile, timeout=per_request, max_connections=n), concurrency) as shards:
+        async with async_client(profile, timeout=per_request, max_connections=4, max_body=SHOP_MAX_BODY) as client, \
+                ClientShards(lambda n: async_client(profile, timeout=per_request, max_connections=n,
+                                                    max_body=PROVIDER_MAX_BODY), concurrency) as shards:
             if orders_file:
                 orders: Any = read_orders_file(orders_file, stats)
                 total = _count_lines(orders_file) if tty and orders_file != "-" else None
             else:
                 try:
-                    orders = await asyncio.wait_for(_pending(client, profile, secrets, since, stats),
+                    orders = await asyncio.wait_for(fetch_pending(client, profile, secrets, since, stats),
                                                     deadline - time.monotonic())
                 except (ValueError, TimeoutError) as e:
                     msg = str(e) or "the pending-orders endpoint did not answer in time"
@@ -166,7 +170,7 @@ def _run(opts: Any, profile: Any, provider: Any, secrets: dict[str, str], printe
     return code
 
 
-async def _pending(client: Any, profile: Any, secrets: dict[str, str], since: float, stats: InputStats) -> list[str]:
+async def fetch_pending(client: Any, profile: Any, secrets: dict[str, str], since: float, stats: InputStats) -> list[str]:
     """The platform's unpaid/pending orders of the last ``since`` seconds (admin header when configured)."""
     template = profile.payment.pending_orders_endpoint
     headers: dict[str, str] = {}

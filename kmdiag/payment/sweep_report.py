@@ -116,7 +116,7 @@ class SweepPrinter:
             lines.append(t(f"  支付平台无应答，已停止查询：{s.fatal_error} —— 检查网关地址与网络，稍后重试",
                            f"  the provider is not answering: {s.fatal_error} — check the gateway URL and network, "
                            "then try again"))
-        if s.counts["unchecked"]:
+        if s.counts["unchecked"] and not interrupted:
             lines.append(t("  部分订单在时限内未查询：用更大的 --timeout 重新扫单",
                            "  some orders were not asked within the budget: run again with a larger --timeout"))
         if s.lost:

@@ -48,9 +48,11 @@ async def resolve(ctx: ProbeContext, host: str) -> list[str]:
         r.nameservers = [ip or server]
         r.port = int(port or 53)
         out: list[str] = []
+        # Two questions in a row: each gets a share of what is left, so a silent resolver leaves time to say so.
+        lifetime = ctx.timeout(min(2.0, max(0.2, (ctx.remaining() - 0.3) * 0.35)))
         for rdtype in ("A", "AAAA"):
             try:
-                ans = await r.resolve(host, rdtype, lifetime=ctx.timeout(2.0))
+                ans = await r.resolve(host, rdtype, lifetime=lifetime)
                 out += [a.to_text() for a in ans]
             except dns.exception.DNSException:
                 continue
@@ -78,7 +80,7 @@ def _parse(raw: bytes, content_type: str) -> tuple[bool, Any, str | None]:
     if stripped[:1] in ("{", "[") or "json" in content_type:
         try:
             return True, json.loads(text), None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
             pass
     return False, None, text[:TEXT_KEEP]
 
@@ -118,22 +120,32 @@ async def exchange(
     if cookies:
         hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
     ext = {"sni_hostname": host} if parts.scheme == "https" else {}
-    timeout = httpx.Timeout(ctx.timeout(wanted_s))
+    # httpx's timeouts are per step: a body that trickles in a byte a second never trips them, so
+    # the whole exchange also gets one end, inside what is left of the probe.
+    total = ctx.timeout(min(wanted_s, max(0.3, (ctx.remaining() - 0.3) * 0.85)))
     out["address"] = addr
-    try:
-        async with httpx.AsyncClient(verify=_tls_context(ctx), trust_env=False, timeout=timeout,
+    raw = bytearray()
+
+    async def go() -> httpx.Response:
+        async with httpx.AsyncClient(verify=_tls_context(ctx), trust_env=False, timeout=httpx.Timeout(total),
                                      follow_redirects=False) as client:
             req = client.build_request(method, pinned, headers=hdrs, json=json_body, extensions=ext)
             resp = await client.send(req, stream=True)
             try:
-                raw = bytearray()
                 async for chunk in resp.aiter_bytes():
-                    raw += chunk
+                    raw.extend(chunk)
                     if len(raw) > BODY_CAP:
                         out["truncated"] = True
                         break
             finally:
                 await resp.aclose()
+            return resp
+
+    try:
+        resp = await asyncio.wait_for(go(), total)
+    except TimeoutError:
+        return {**out, "error": f"no complete answer within {total:.1f}s", "error_type": "timeout",
+                "bytes": len(raw)}
     except httpx.TimeoutException as exc:
         return {**out, "error": f"no answer in time ({type(exc).__name__})", "error_type": "timeout"}
     except httpx.ConnectError as exc:

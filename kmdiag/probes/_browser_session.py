@@ -44,6 +44,7 @@ class Session:
         self.failed: list[dict[str, Any]] = []
         self.http_errors: list[dict[str, Any]] = []
         self.dialogs: list[dict[str, Any]] = []
+        self.dialog_count = 0  # every dialog, also those past the kept few (an alert() loop opens thousands)
         self.navigations: list[str] = []
         self.orders: list[dict[str, Any]] = []
         self.after_click: list[dict[str, Any]] = []
@@ -101,7 +102,10 @@ class Session:
                                      "retry_after": resp.headers.get("retry-after")})
 
     async def _on_dialog(self, dialog: Any) -> None:
-        self.dialogs.append({"type": dialog.type, "message": dialog.message[:300], "phase": self.phase, "t_ms": self.ms()})
+        self.dialog_count += 1
+        if len(self.dialogs) < 20:
+            self.dialogs.append({"type": dialog.type, "message": dialog.message[:300], "phase": self.phase,
+                                 "t_ms": self.ms()})
         try:
             await dialog.dismiss()
         except Exception:
@@ -185,9 +189,9 @@ class Session:
         new_text: list[str] = []
         while time.monotonic() < end:
             await asyncio.sleep(0.05)
-            try:
-                now = await self.page.evaluate(js.VISIBLE_TEXT)
-            except Exception:  # navigation in progress
+            try:  # bounded: a page whose script never yields would block evaluate forever
+                now = await asyncio.wait_for(self.page.evaluate(js.VISIBLE_TEXT), max(0.1, end - time.monotonic()))
+            except Exception:  # navigation in progress, or the page stopped answering
                 now = []
             new_text = [t for t in now if t not in before_set][:10]
             visible = bool(new_text or self.dialogs or self.navigations)
@@ -200,7 +204,7 @@ class Session:
         success = None
         if success_sel:
             try:
-                success = await self.page.locator(success_sel).first.is_visible(timeout=100)
+                success = await asyncio.wait_for(self.page.locator(success_sel).first.is_visible(timeout=100), 0.5)
             except Exception:
                 success = False
         return {"new_text": new_text, "dialogs": [d for d in self.dialogs if d["phase"] == "click"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,11 @@ from kmdiag.models import Artifact, Measurement
 
 if TYPE_CHECKING:
     from kmdiag.profile.schema import Profile
+
+# The end of the probe running in this task (its own registered timeout), set by the runner. A
+# probe whose timeout is shorter than what is left of the run must size its inner timeouts to
+# *that*, or the runner cuts it off before it can report what it saw.
+PROBE_DEADLINE: ContextVar[float | None] = ContextVar("kmdiag_probe_deadline", default=None)
 
 
 @dataclass
@@ -29,7 +35,10 @@ class ProbeContext:
     state: dict[str, Any] = field(default_factory=dict)  # shared objects (demo handles, clients)
 
     def remaining(self) -> float:
-        return max(0.0, self.deadline - time.monotonic())
+        """Seconds left for the calling probe: the run's budget, or the probe's own end if sooner."""
+        own = PROBE_DEADLINE.get()
+        end = self.deadline if own is None else min(self.deadline, own)
+        return max(0.0, end - time.monotonic())
 
     def timeout(self, wanted: float) -> float:
         """``wanted`` seconds, or less if the run's budget is nearly spent (never below 50 ms)."""

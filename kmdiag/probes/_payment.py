@@ -23,11 +23,28 @@ def order_id(ctx: ProbeContext) -> str:
     return str(oid)
 
 
+MAX_BODY = 1_000_000  # bytes of any answer; an order, a callback list or a provider record is far smaller
+
+
 def client(ctx: ProbeContext, wanted_timeout: float = 5.0) -> httpx.AsyncClient:
-    """A client that resolves through the profile's resolver and never follows redirects."""
+    """A client that resolves through the profile's resolver and never follows redirects.
+
+    Each exchange (body included) ends within a share of what is left of the run, so a stuck
+    endpoint is recorded as a timeout by the probe itself instead of the probe being cut off, and
+    a probe that needs this one still gets time; answers are capped at ``MAX_BODY``.
+    """
     from kmdiag.payment.net import async_client
 
-    return async_client(ctx.profile, timeout=ctx.timeout(wanted_timeout))
+    share = max(0.2, (ctx.remaining() - 0.4) * 0.7)
+    return async_client(ctx.profile, timeout=ctx.timeout(min(wanted_timeout, share)), max_body=MAX_BODY)
+
+
+def json_body(r: httpx.Response) -> Any:
+    """The answer's JSON; ValueError for anything that is not (invalid, or nested too deep to parse)."""
+    try:
+        return r.json()
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def admin_headers(ctx: ProbeContext) -> dict[str, str]:

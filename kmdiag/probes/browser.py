@@ -48,7 +48,7 @@ async def page_probe(ctx: ProbeContext) -> dict[str, Any]:
         lockdown = demo is not None or bool(ctx.opt("browser_lockdown")) or environ.get("KMDIAG_BROWSER_LOCKDOWN") == "1"
         args = launch_args(host_map=host_map, lockdown=lockdown, trusted_spki=spki)
         launched = await launch(pw, explicit=ctx.opt("browser_path"), environ=environ, args=args,
-                                timeout_s=ctx.timeout(8.0))
+                                timeout_s=_within(ctx, 8.0))
         if not launched.ok:
             assert launched.message is not None
             return {"launched": False, "unavailable": launched.message.as_dict(), "tried": launched.tried}
@@ -68,10 +68,32 @@ async def page_probe(ctx: ProbeContext) -> dict[str, Any]:
             data["visit_ms"] = int((time.monotonic() - started) * 1000) - data["launch_ms"]
         finally:
             try:
-                await asyncio.wait_for(browser.close(), 2.0)
+                await asyncio.wait_for(browser.close(), max(0.3, min(2.0, ctx.remaining() - 0.1)))
             except Exception:
                 pass
     return data
+
+
+# Kept back from every step for the wrap-up (closing the browser, returning what was seen), so that a
+# page that hangs or spins is reported by this probe instead of the probe being cut off by the runner.
+_RESERVE_S = 1.2
+
+
+def _within(ctx: ProbeContext, wanted: float, reserve: float = _RESERVE_S) -> float:
+    """``wanted`` seconds, or what is left of this probe less the wrap-up reserve (never below 0.1 s)."""
+    return max(0.1, min(wanted, ctx.remaining() - reserve))
+
+
+class _Unresponsive(Exception):
+    """The page stopped answering the browser (a script that never yields): the visit ends here."""
+
+
+async def _eval(ctx: ProbeContext, page: Any, expr: str, arg: Any = None, wanted: float = 3.0) -> Any:
+    """``page.evaluate`` with an end: Playwright's own has none, and a spinning script blocks it forever."""
+    try:
+        return await asyncio.wait_for(page.evaluate(expr, arg), _within(ctx, wanted))
+    except TimeoutError:
+        raise _Unresponsive from None
 
 
 async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
@@ -111,8 +133,8 @@ async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
         out.update(await _steps(ctx, page, s))
     finally:
         out.update(console=s.console[:50], page_errors=s.page_errors[:20], failed_requests=s.failed[:30],
-                   http_errors=s.http_errors[:30], dialogs=s.dialogs[:10], requests_after_click=s.after_click[:40],
-                   order_requests=s.orders[:10])
+                   http_errors=s.http_errors[:30], dialogs=s.dialogs[:10], dialog_count=s.dialog_count,
+                   requests_after_click=s.after_click[:40], order_requests=s.orders[:10])
         try:
             if ctx.opt("trace") and raw_dir:
                 await context.tracing.stop(path=str(raw_dir / "trace.zip"))
@@ -120,7 +142,7 @@ async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
                 if not ev_dir:  # no bundle to copy it into: point the developer at it directly
                     ctx.artifacts.append(Artifact("trace", files["trace"], "Playwright trace: playwright show-trace"))
             if ev_dir or ctx.opt("trace"):  # the HAR is written when the context closes
-                await asyncio.wait_for(context.close(), 3.0)
+                await asyncio.wait_for(context.close(), max(0.2, min(3.0, ctx.remaining() - 0.6)))
         except Exception:
             pass
         if ev_dir and raw_dir:
@@ -145,24 +167,37 @@ async def _steps(ctx: ProbeContext, page: Any, s: Any) -> dict[str, Any]:
     def mark(name: str) -> None:
         marks[name] = int((time.monotonic() - t) * 1000)
 
+    load_s = _within(ctx, _load_timeout(ctx))
     try:
-        resp = await page.goto(url, wait_until="load", timeout=ctx.timeout(_load_timeout(ctx)) * 1000)
+        resp = await page.goto(url, wait_until="load", timeout=load_s * 1000)
         out["load"] = {"ok": True, "status": resp.status if resp else None, "ms": int((time.monotonic() - t) * 1000)}
     except Exception as exc:
         first = (str(exc).splitlines() or [""])[0].removeprefix("Page.goto: ")
         out["load"] = {"ok": False, "error": first.split(" at http")[0][:300], "ms": int((time.monotonic() - t) * 1000),
-                       "timeout": "Timeout" in type(exc).__name__, "timeout_s": round(_load_timeout(ctx), 1)}
+                       "timeout": "Timeout" in type(exc).__name__, "timeout_s": round(load_s, 1)}
         if "Timeout" not in type(exc).__name__:  # the browser's own error page (DNS, TLS...) says why
             out["screenshot"] = await _screenshot(ctx, page, None, [])
         return out
     mark("loaded")
-    await s.settle(min(1.5, ctx.timeout(1.5)))
+    try:
+        return await _inspect_and_click(ctx, page, s, out, mark)
+    except _Unresponsive:
+        out["load"].update(ok=False, unresponsive=True, timeout=False,
+                           error="the page stopped responding: a script on it never yields", ms=s.ms())
+        return out
+
+
+async def _inspect_and_click(ctx: ProbeContext, page: Any, s: Any, out: dict[str, Any], mark: Any) -> dict[str, Any]:
+    """After the load: find, fill, click, watch. Raises _Unresponsive when the page stops answering."""
+    order = ctx.profile.order
+    url = ctx.profile.url(order.product_url)
+    await s.settle(min(1.5, _within(ctx, 1.5)))
     mark("settled")
-    out.update(await page.evaluate(js.FIRST_LOOK, [order.button, order.captcha]))
+    out.update(await _eval(ctx, page, js.FIRST_LOOK, [order.button, order.captcha]))
     button, captcha = out["button"], out["captcha"]
     out["fill"] = await _fill(page, order.fill)
-    out["inputs_before"] = await page.evaluate(js.INPUTS, list(order.fill))
-    state = await page.evaluate(js.BUTTON_STATE) if button.get("found") else None
+    out["inputs_before"] = await _eval(ctx, page, js.INPUTS, list(order.fill))
+    state = await _eval(ctx, page, js.BUTTON_STATE) if button.get("found") else None
     out["state"] = state
     mark("inspected")
     out["screenshot"] = await _screenshot(ctx, page, state, list(order.fill))
@@ -178,20 +213,24 @@ async def _steps(ctx: ProbeContext, page: Any, s: Any) -> dict[str, Any]:
     out["click"] = click
     if reason is not None:
         return out
-    before = await page.evaluate(js.VISIBLE_TEXT)
+    before = await _eval(ctx, page, js.VISIBLE_TEXT)
     s.phase = "click"
     c = state["center"]
-    await page.mouse.click(c["x"], c["y"])
     click["at_ms"] = s.ms()
-    # A disabled button cannot fire; otherwise wait up to feedback_ms, keeping ~1 s of budget for the rest.
-    cap = 0.6 if state.get("disabled") else max(0.2, min(order.feedback_ms / 1000, ctx.remaining() - 1.0))
+    try:  # a click handler that never returns (an alert() loop) would block mouse.click forever
+        await asyncio.wait_for(page.mouse.click(c["x"], c["y"]), _within(ctx, 2.0))
+    except TimeoutError:
+        click["hung"] = True
+        raise _Unresponsive from None
+    # A disabled button cannot fire; otherwise wait up to feedback_ms, keeping the wrap-up reserve.
+    cap = 0.6 if state.get("disabled") else _within(ctx, order.feedback_ms / 1000, _RESERVE_S + 0.3)
     out["feedback"] = await s.watch_feedback(before, order.feedback_ms, cap, order.success)
     mark("feedback")
     await s.order_outcomes()
     s.phase = "after"
-    out["inputs_after"] = await _safe_eval(page, js.INPUTS, list(order.fill), [])
+    out["inputs_after"] = await _safe_eval(ctx, page, js.INPUTS, list(order.fill), [])
     mark("after")
-    if any(o["phase"] == "click" for o in s.orders) and ctx.remaining() > 2.0:
+    if any(o["phase"] == "click" for o in s.orders) and ctx.remaining() > _RESERVE_S + 2.0:
         out["double_click"] = await _double_click(ctx, page, s, url, bool(out["feedback"]["navigated_to"]))
         mark("double_click")
     return out
@@ -211,11 +250,11 @@ def _load_timeout(ctx: ProbeContext) -> float:
     return max(3.0, min(8.0, (3 * b.ttfb_ms + b.connect_ms + b.tls_ms) / 1000))
 
 
-async def _safe_eval(page: Any, expr: str, arg: Any, default: Any) -> Any:
+async def _safe_eval(ctx: ProbeContext, page: Any, expr: str, arg: Any, default: Any) -> Any:
     """Evaluate after the click, when the page may be navigating away (its context destroyed)."""
     try:
-        return await page.evaluate(expr, arg)
-    except Exception:
+        return await asyncio.wait_for(page.evaluate(expr, arg), _within(ctx, 1.0))
+    except Exception:  # TimeoutError too: a page that stopped answering
         return default
 
 
@@ -241,11 +280,11 @@ async def _screenshot(ctx: ProbeContext, page: Any, state: dict[str, Any] | None
     if state and state.get("hit_relation") == "other":
         cover = (state.get("hit") or {}).get("box")
     try:
-        await page.evaluate(js.OUTLINE, [state.get("box") if state else None, cover])
+        await _eval(ctx, page, js.OUTLINE, [state.get("box") if state else None, cover], 1.0)
         masks = [page.locator(sel) for sel in fill_sels]  # the shopper's phone/e-mail never lands in a picture
-        await page.screenshot(path=str(path), mask=masks, mask_color="#8b949e", timeout=2000)
-        await page.evaluate(js.REMOVE_OUTLINE)
-    except Exception:
+        await page.screenshot(path=str(path), mask=masks, mask_color="#8b949e", timeout=_within(ctx, 2.0) * 1000)
+        await _eval(ctx, page, js.REMOVE_OUTLINE, None, 1.0)
+    except Exception:  # _Unresponsive included: a picture is not worth the rest of the visit
         return None
     desc = "product page, order button outlined" if state else "product page as the browser showed it"
     ctx.artifacts.append(Artifact("screenshot", str(path), desc))
@@ -256,19 +295,22 @@ async def _double_click(ctx: ProbeContext, page: Any, s: Any, url: str, navigate
     """Double-click the button once and count the order requests that leave (each is stopped)."""
 
     order = ctx.profile.order
-    state = await _safe_eval(page, js.BUTTON_STATE, None, {})
+    state = await _safe_eval(ctx, page, js.BUTTON_STATE, None, {})
     if navigated or not state.get("present") or state.get("disabled") or not state.get("visible"):
         s.phase = "reload"
-        await page.goto(url, wait_until="load", timeout=ctx.timeout(4.0) * 1000)
+        await page.goto(url, wait_until="load", timeout=_within(ctx, 4.0) * 1000)
         await s.settle(1.0)
-        await page.evaluate(js.FIND_BUTTON, order.button)
+        await _eval(ctx, page, js.FIND_BUTTON, order.button)
         await _fill(page, order.fill)
-        state = await page.evaluate(js.BUTTON_STATE)
+        state = await _eval(ctx, page, js.BUTTON_STATE)
     if not state.get("present") or not state.get("visible") or state.get("disabled"):
         return {"attempted": False}
     s.phase = "dblclick"
     c = state["center"]
-    await page.mouse.dblclick(c["x"], c["y"])
+    try:
+        await asyncio.wait_for(page.mouse.dblclick(c["x"], c["y"]), _within(ctx, 2.0))
+    except TimeoutError:
+        return {"attempted": True, "hung": True, "order_requests": len([o for o in s.orders if o["phase"] == "dblclick"])}
     # mouse.dblclick returns once the page has handled both clicks; their fetches reach the route
     # soon after (the route holds each one a while, as a slow server would, then stops it). The
     # wait ends early on a second request; on a busy machine the relay may take a few hundred ms.

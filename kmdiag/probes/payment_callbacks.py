@@ -13,7 +13,7 @@ from typing import Any
 
 from kmdiag.probes._base import Skip
 from kmdiag.probes._context import ProbeContext
-from kmdiag.probes._payment import admin_headers, client, net_error, now, order_id, to_epoch
+from kmdiag.probes._payment import admin_headers, client, json_body, net_error, now, order_id, to_epoch
 from kmdiag.registry import probe
 
 MAX_CALLBACKS = 200
@@ -63,7 +63,7 @@ async def _from_endpoint(ctx: ProbeContext, oid: str) -> dict[str, Any]:
         res["error"] = f"HTTP {r.status_code}: the admin API refused the token"
         return res
     try:
-        body = r.json()
+        body = json_body(r)
     except ValueError:
         res["error"] = f"HTTP {r.status_code}: not JSON"
         return res

@@ -10,7 +10,7 @@ from typing import Any
 
 from kmdiag.probes._base import Skip
 from kmdiag.probes._context import ProbeContext
-from kmdiag.probes._payment import admin_headers, client, field, net_error, now, order_id, to_epoch
+from kmdiag.probes._payment import admin_headers, client, field, json_body, net_error, now, order_id, to_epoch
 from kmdiag.registry import probe
 
 
@@ -31,9 +31,13 @@ async def platform_order(ctx: ProbeContext) -> dict[str, Any]:
             return out
     out["http_status"] = r.status_code
     try:
-        body = r.json()
+        body = json_body(r)
     except ValueError:
         out["error"] = f"not JSON (HTTP {r.status_code})"
+        out["body"] = r.text[:300]
+        return out
+    if not isinstance(body, dict) and r.status_code < 400:  # a list, a number: not an order record
+        out["error"] = f"not a JSON object (HTTP {r.status_code})"
         out["body"] = r.text[:300]
         return out
     if r.status_code == 404:

@@ -217,3 +217,83 @@ def test_output_file(cli, tmp_path: Path) -> None:
     code, out, _ = cli("payment", "--demo", "--sweep", "--format", "json", "--output", str(target))
     orders, summary = lines(target.read_text(encoding="utf-8"))
     assert code == 1 and out == "" and summary["lost"] == 5 and len(orders) == summary["total"]
+
+
+def test_real_gateway_rate_limit_through_the_cli(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo gateway answers 429 + Retry-After for a while: the sweep pauses, retries, misses nothing."""
+    import threading
+
+    from kmdiag.demo import gateway, runtime
+    from kmdiag.demo.http import Response
+
+    real_start = runtime.DemoShop.start
+    state = {"n": 0, "until": 0.0}
+    lock = threading.Lock()
+
+    def limiter(req):
+        with lock:
+            state["n"] += 1
+            now = time.monotonic()
+            if state["n"] == 50:
+                state["until"] = now + 0.5
+            if now < state["until"]:
+                return Response.json({"code": -1, "msg": "请求过于频繁"}, 429, {"Retry-After": "0.5"})
+        return None
+
+    def start(self):
+        demo = real_start(self)
+        gateway.gateway_of(demo).query_hook = limiter
+        return demo
+
+    monkeypatch.setattr(runtime.DemoShop, "start", start)
+    code, out, _ = cli("payment", "--demo", "--sweep", "--format", "json", "--concurrency", "8")
+    orders, s = lines(out)
+    assert code == 1 and s["rate_limited"] >= 1 and s["retries"] >= 1
+    assert s["provider_errors"] == s["unchecked"] == 0 and len(orders) == s["total"] and s["lost"] == 5
+
+
+def test_since_narrows_the_pending_window(cli) -> None:
+    _, out, _ = cli("payment", "--demo", "--sweep", "--since", "30m", "--format", "json")
+    _, s = lines(out)
+    assert 0 < s["total"] < 200 and s["input"]["orders"] == s["total"]  # demo orders are 1 min – 1 h old
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_no_secret_in_any_output(cli, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    """The merchant key and the admin token never reach stdout/stderr — also when errors quote them."""
+    from kmdiag.demo import runtime
+
+    real_start = runtime.DemoShop.start
+    seen: dict[str, str] = {}
+
+    def start(self):
+        demo = real_start(self)
+        seen.update(demo.secrets)
+        return demo
+
+    monkeypatch.setattr(runtime.DemoShop, "start", start)
+    code, out, err = cli("payment", "--demo", "--sweep", "--format", fmt, "--fault", "callback-url-wrong")
+    assert code == 1 and len(seen) >= 2
+    for value in seen.values():
+        assert value not in out and value not in err
+
+
+def test_oversized_provider_answer_is_an_error_not_a_memory_hog(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kmdiag.demo import gateway, runtime
+    from kmdiag.demo.http import Response
+
+    real_start = runtime.DemoShop.start
+    huge = "x" * (3 * 1024 * 1024)
+
+    def start(self):
+        demo = real_start(self)
+        gateway.gateway_of(demo).query_hook = (
+            lambda req: Response(200, huge) if req.query.get("out_trade_no", "").endswith("000010") else None)
+        return demo
+
+    monkeypatch.setattr(runtime.DemoShop, "start", start)
+    code, out, _ = cli("payment", "--demo", "--sweep", "--format", "json")
+    orders, s = lines(out)
+    bad = [o for o in orders if o["outcome"] == "error"]
+    assert code == 1 and s["lost"] == 5 and len(bad) == 1 and bad[0]["order_id"].endswith("000010")
+    assert "larger than" in bad[0]["error"]

@@ -227,3 +227,33 @@ def test_ten_thousand_orders_in_little_memory(tmp_path: Path) -> None:
     tracemalloc.stop()
     assert seen == s.total == 10_000 and s.counts["lost"] == 100 == len(s.lost)
     assert peak < 8_000_000, peak  # the seen-set of 10,000 ids and 100 lost results; no raw bodies
+
+
+def test_pending_orders_pages_until_empty() -> None:
+    from kmdiag.demo.http import App, Request, Response, Server
+    from kmdiag.payment.sweep_inputs import pending_orders
+
+    app = App()
+    rows = [{"order_sn": f"KM{i}"} for i in range(1, 26)] + [{"order_sn": "KM3"}]  # a duplicate across pages
+    seen_headers: list[str] = []
+
+    @app.route("GET", "/admin/pending")
+    def page(req: Request) -> Response:
+        seen_headers.append(req.headers.get("x-admin-token", ""))
+        p = int(req.query["page"])
+        return Response.json({"code": 0, "data": {"list": rows[(p - 1) * 10: p * 10]}})
+
+    srv = Server(app)
+    try:
+        async def main() -> list[str]:
+            async with httpx.AsyncClient(trust_env=False) as client:
+                return await pending_orders(
+                    client, lambda p: (f"http://127.0.0.1:{srv.port}/admin/pending?page={p}", True),
+                    {"X-Admin-Token": "t0ken"}, stats)
+
+        stats = InputStats()
+        got = asyncio.run(main())
+    finally:
+        srv.close()
+    assert got == [f"KM{i}" for i in range(1, 26)] and stats.duplicates == 1
+    assert seen_headers == ["t0ken"] * 4  # pages 1-3 and the empty page 4

@@ -111,7 +111,7 @@ def response_content(text: str, node: str) -> str | None:
         start += 1
     try:
         _, end = json.JSONDecoder().raw_decode(text, start)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return text[start:end]
 
@@ -158,7 +158,7 @@ class AlipayProvider:
         node = "alipay_trade_query_response"
         try:
             body = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply to parse
             return error_record(order_id, "bad-response: not JSON", raw={"body": text[:300]})
         resp = body.get(node) if isinstance(body, dict) else None
         if not isinstance(resp, dict):

@@ -124,7 +124,7 @@ class EpayProvider:
             return http_error(order_id, r.status_code, r.headers, r.text)
         try:
             data = r.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply to parse
             return error_record(order_id, "bad-response: not JSON", raw={"body": r.text[:300]})
         if not isinstance(data, dict):
             return error_record(order_id, "bad-response: not an object")

@@ -147,7 +147,11 @@ class WechatPayProvider:
             return error_record(order_id, f"network: {type(exc).__name__}: {exc}"[:200])
         try:
             body = r.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply to parse
+            body = {}
+        if not isinstance(body, dict):
+            if r.status_code == 200:
+                return error_record(order_id, "bad-response: not a JSON object", raw={"body": r.text[:300]})
             body = {}
         if r.status_code == 404 and body.get("code") == "ORDER_NOT_EXIST":
             return ProviderRecord(order_id, False, False, "ORDER_NOT_EXIST", None, None, None, body)
