@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from kmdiag.payment.money import to_decimal as money
 from kmdiag.registry import CheckContext
 
 CN = timezone(timedelta(hours=8))
 DONE = ("completed",)
 PAID_WAITING = ("unpaid", "paid-pending")
-
-
-def money(value: Any) -> Decimal | None:
-    """To the cent; ``1`` and ``1.00`` are the same amount."""
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        return None
 
 
 def when(t: float | None) -> str:

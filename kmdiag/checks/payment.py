@@ -19,7 +19,7 @@ def order_found(c: CheckContext) -> CheckResult:
     o = order(c)
     ev = {k: o.get(k) for k in ("order_id", "url", "http_status", "status", "raw_status", "amount", "error")}
     if o.get("error"):
-        return CheckResult(Status.WARN, T(zh=f"无法读取店铺订单：{o['error']}", en=f"could not read the shop's order: {o['error']}"), ev)
+        return CheckResult(Status.ERROR, T(zh=f"无法读取店铺订单：{o['error']}", en=f"could not read the shop's order: {o['error']}"), ev)
     if not o.get("found"):
         return CheckResult(Status.FAIL, T(zh=f"店铺没有订单 {o.get('order_id')}", en=f"the shop has no order {o.get('order_id')}"), ev)
     return CheckResult(Status.PASS, T(zh=f"店铺订单状态：{o.get('status')}，金额 {o.get('amount')}",
@@ -33,7 +33,7 @@ def provider_paid_check(c: CheckContext) -> CheckResult:
     ev = {k: p.get(k) for k in ("kind", "found", "paid", "status", "amount", "trade_no", "paid_at", "error", "retry_after")}
     ev["paid_at_local"] = when(p.get("paid_at")) if p.get("paid_at") else None
     if p.get("error"):
-        return CheckResult(Status.WARN, T(zh=f"支付渠道没有给出答案：{p['error']}", en=f"the provider did not answer: {p['error']}"), ev)
+        return CheckResult(Status.ERROR, T(zh=f"支付渠道没有给出答案：{p['error']}", en=f"the provider did not answer: {p['error']}"), ev)
     if not p.get("found"):
         return CheckResult(Status.FAIL, T(zh="支付渠道没有这笔交易（买家没有发起或完成付款）",
                                           en="the provider has no such trade (the buyer never started or finished paying)"), ev)
@@ -53,7 +53,7 @@ def status_consistent(c: CheckContext) -> CheckResult:
     if st is None:
         return CheckResult(Status.SKIP, T(zh="没有读到店铺的订单状态", en="the shop's order status could not be read"), ev)
     if paid is None:
-        return CheckResult(Status.WARN, T(zh=f"无法向渠道核实；店铺状态 {st}", en=f"could not confirm with the provider; shop status {st}"), ev)
+        return CheckResult(Status.ERROR, T(zh=f"无法向渠道核实；店铺状态 {st}", en=f"could not confirm with the provider; shop status {st}"), ev)
     if paid and st == "processing":  # the shop took the payment; delivery is in progress (or the endpoint cannot tell)
         return CheckResult(Status.WARN, T(zh="渠道已收款，店铺显示处理中（已入账，发货未确认）",
                                           en="the provider was paid; the shop says processing (payment recorded, delivery not confirmed)"), ev)

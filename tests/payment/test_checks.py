@@ -83,9 +83,10 @@ def test_bad_signature_from_our_own_verification() -> None:
     assert causes[0] == "payment.signature-invalid"
 
 
-def test_provider_outage_is_not_a_cause_but_a_warning() -> None:
+def test_provider_outage_is_not_a_cause_but_inconclusive() -> None:
+    """A provider that did not answer decides nothing: error (→ exit 3), never ok, never not-paid."""
     f, causes = _run(provider={"found": False, "paid": False, "error": "rate-limited", "retry_after": 2})
-    assert f["payment.provider-paid"].status == "warn" and "payment.not-paid" not in causes
+    assert f["payment.provider-paid"].status == "error" and "payment.not-paid" not in causes
 
 
 def test_retry_schedule_used_up() -> None:

@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 
 from kmdiag.demo.http import App, Request, Response, Server
-from kmdiag.payment.providers.base import ProviderRecord, error_record, http_error, to_decimal
+from kmdiag.payment.money import to_decimal
+from kmdiag.payment.providers.base import ProviderRecord, error_record, http_error
 
 PID, KEY = "1001", "demo-merchant-key-123456"
 

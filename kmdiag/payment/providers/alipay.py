@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from kmdiag.payment.providers.base import ProviderRecord, error_record, http_error, secret, to_decimal
+from kmdiag.payment.money import to_decimal
+from kmdiag.payment.providers.base import ProviderRecord, error_record, http_error, secret
 from kmdiag.payment.providers.epay import GATEWAY_TZ
 
 if TYPE_CHECKING:

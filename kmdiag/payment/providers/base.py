@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -84,16 +84,6 @@ def parse_retry_after(value: str | None) -> float | None:
             return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
         except (TypeError, ValueError):
             return None
-
-
-def to_decimal(value: Any) -> Decimal | None:
-    """A money value as Decimal to the cent, or None. epay sends ``1`` for 1.00: Decimal makes them equal."""
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        return None
 
 
 def make_provider(profile_provider: ProviderConfig, secrets: Mapping[str, str]) -> Provider:

@@ -15,13 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from kmdiag.payment.providers.base import (
-    ProviderRecord,
-    error_record,
-    http_error,
-    secret,
-    to_decimal,
-)
+from kmdiag.payment.money import to_decimal
+from kmdiag.payment.providers.base import ProviderRecord, error_record, http_error, secret
 
 if TYPE_CHECKING:
     import httpx
