@@ -99,6 +99,8 @@ def test_typed_token_joins_the_redactor(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setattr(session.sys, "stderr", _Tty())
     monkeypatch.setattr("getpass.getpass", lambda prompt, stream=None: "typed-secret-xyz")
     monkeypatch.delenv("SHOP_TOKEN", raising=False)
+    for var in session._CI_VARS:  # CI itself sets CI=true: the prompt is only for a person
+        monkeypatch.delenv(var, raising=False)
     p = tmp_path / "p.yaml"
     p.write_text("name: t\nbase_url: https://shop.test/\naccount: {token_env: SHOP_TOKEN, endpoint: /me}\n")
     with pytest.raises(SystemExit):
