@@ -9,6 +9,7 @@ import io
 from typing import Any
 
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.text import Text
 
@@ -54,7 +55,8 @@ def render(report: Report, *, lang: str, redactor: Redactor, color: bool = False
             line.append(f"  {f.duration_ms} ms", style="dim")
             console.print(line)
             if f.status != Status.PASS:
-                console.print(Text(f"      {f.summary.get(lang)}", style="dim" if f.status == Status.SKIP else ""))
+                console.print(Padding(Text(f.summary.get(lang), style="dim" if f.status == Status.SKIP else ""),
+                                      (0, 0, 0, 6), expand=False))
     if report.unfinished:
         console.print(Text(f"\n{t['unfinished']}: {', '.join(report.unfinished)}", style="yellow"))
     console.print()
@@ -82,9 +84,10 @@ def _diagnosis(report: Report, lang: str) -> Panel:
         title = Text(f"{i + 1}. {c.title.get(lang)}", style="bold red" if i == 0 else "bold")
         title.append(f"  [{c.id}] {t['confidence']} {c.confidence:.0%}", style="dim")
         parts.append(title)
-        parts.append(Text("   " + c.explanation.get(lang)))
+        parts.append(Padding(Text(c.explanation.get(lang)), (0, 0, 0, 3), expand=False))
         for s in c.next_steps:
-            parts.append(Text(f"   → {t.get(s.audience, s.audience)}: {s.text.get(lang)}"))
+            # Wrapped lines stay under their arrow, so each step reads as one item.
+            parts.append(Padding(Text(f"→ {t.get(s.audience, s.audience)}: {s.text.get(lang)}"), (0, 0, 0, 3), expand=False))
         parts.append(Text(""))
     if rest:
         parts.append(Text(t["also"] + ":", style="dim"))
