@@ -44,7 +44,7 @@ STRUCTURAL = frozenset({"_sha1", "sha1", "pageref", "_frameref", "callId", "page
 # hashes, epoch ms), but found after a %XX escape or a \n-style escape in serialised text.
 _PHONE = re.compile(
     r"(?:(?<![0-9A-Za-z])|(?<=%[0-9A-Fa-f]{2})|(?<=\\[nrt]))"
-    r"((?:\+?86[- ]?)?1[3-9][0-9])([0-9]{4})([0-9]{4})(?![0-9A-Za-z])"
+    r"((?:\+?86[- ]?)?1[3-9][0-9][- ]?)([0-9]{4})([- ]?[0-9]{4})(?![0-9A-Za-z])"
 )
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+(?=[A-Za-z0-9._~+/=-]*[0-9])[A-Za-z0-9._~+/=-]{8,}")
 _HEADER_LINE = re.compile(
