@@ -45,6 +45,22 @@ def auth_parts(send_as: Any, token: str) -> tuple[dict[str, str], dict[str, str]
     return headers, cookies
 
 
+def admin_headers(profile: Any, secrets: Mapping[str, str]) -> dict[str, str]:
+    """The platform admin API's auth (``payment.admin``) as headers; {} without the secret.
+
+    Unlike the shopper's session, the admin template also shapes a cookie value, since admin panels
+    often want ``name=prefix-token``. The single-order probes and the sweep both call this.
+    """
+    adm = profile.payment.admin
+    token = secrets.get(adm.token_env or "") if adm.token_env else None
+    if not token:
+        return {}
+    value = adm.send_as.template.replace("{token}", token)
+    if adm.send_as.cookie:
+        return {"Cookie": f"{adm.send_as.cookie}={value}"}
+    return {adm.send_as.header or "X-Admin-Token": value}
+
+
 def _interactive(environ: Mapping[str, str], fmt: str | None) -> bool:
     if fmt not in (None, "text"):
         return False  # machine-readable output: whoever reads it cannot answer a prompt

@@ -86,10 +86,9 @@ async def plan(profile: Profile, secrets: dict[str, str], order_id: str) -> Plan
         return Plan("callback", order_id, T(zh="易支付回调，按网关的方式签名", en="epay callback, signed as the gateway signs it"), "GET",
                     profile.url(profile.payment.notify_url.replace("{order_id}", order_id)), params, provider=info)
     if profile.payment.repair_endpoint:
-        from kmdiag.probes._context import ProbeContext
-        from kmdiag.probes._payment import admin_headers
+        from kmdiag.session import admin_headers
 
-        hdrs = admin_headers(ProbeContext(profile=profile, options={}, deadline=time.monotonic() + 10, secrets=secrets))
+        hdrs = admin_headers(profile, secrets)
         url = profile.url(profile.payment.repair_endpoint.replace("{order_id}", order_id))
         return Plan("repair", order_id, T(zh="平台的补单接口（这个渠道的回调只有渠道能签名）", en="the platform's repair endpoint (only the provider can sign its callbacks)"),
                     "POST", url, {"order_id": order_id, "trade_no": rec.trade_no or "", "amount": info["amount"] or ""},
@@ -134,13 +133,13 @@ async def execute(profile: Profile, secrets: dict[str, str], p: Plan) -> Result:
 async def order_status(profile: Profile, secrets: dict[str, str], order_id: str) -> str | None:
     """The order's mapped status from the profile's order endpoint, or None."""
     from kmdiag.payment.net import async_client
-    from kmdiag.probes._context import ProbeContext
-    from kmdiag.probes._payment import admin_headers, field
+    from kmdiag.probes._payment import field
+    from kmdiag.session import admin_headers
 
     pay = profile.payment
     if not pay.order_endpoint:
         return None
-    hdrs = admin_headers(ProbeContext(profile=profile, options={}, deadline=time.monotonic() + 10, secrets=secrets))
+    hdrs = admin_headers(profile, secrets)
     async with async_client(profile, timeout=5.0) as c:
         try:
             r = await c.get(profile.url(pay.order_endpoint.replace("{order_id}", order_id)), headers=hdrs)

@@ -14,20 +14,10 @@ from typing import Any
 
 from kmdiag.i18n import T
 from kmdiag.payment.sweep import OrderResult
+from kmdiag.session import admin_headers
 
 NOT_ADVANCED = ("unpaid", "paid-pending")  # as the payment checks read status_map's words
 EXPIRED = ("expired",)
-
-
-def _headers(profile: Any, secrets: dict[str, str]) -> dict[str, str]:
-    adm = profile.payment.admin
-    token = secrets.get(adm.token_env or "")
-    if not token:
-        return {}
-    value = adm.send_as.template.replace("{token}", token)
-    if adm.send_as.cookie:
-        return {"Cookie": f"{adm.send_as.cookie}={value}"}
-    return {adm.send_as.header or "X-Admin-Token": value}
 
 
 def make_confirm(client: Any, profile: Any, secrets: dict[str, str]) -> Callable[[OrderResult], Awaitable[OrderResult]] | None:
@@ -37,7 +27,7 @@ def make_confirm(client: Any, profile: Any, secrets: dict[str, str]) -> Callable
         return None
     from kmdiag.probes._payment import field
 
-    headers = _headers(profile, secrets)
+    headers = admin_headers(profile, secrets)
     status_expr = pay.order_fields.get("status", "data.status")
 
     async def confirm(r: OrderResult) -> OrderResult:

@@ -49,16 +49,9 @@ def json_body(r: httpx.Response) -> Any:
 
 def admin_headers(ctx: ProbeContext) -> dict[str, str]:
     """The admin API's auth header/cookie built from the profile's ``payment.admin`` and the secret."""
-    adm = ctx.profile.payment.admin
-    if not adm.token_env:
-        return {}
-    token = ctx.secrets.get(adm.token_env)
-    if not token:
-        return {}
-    value = adm.send_as.template.replace("{token}", token)
-    if adm.send_as.cookie:
-        return {"Cookie": f"{adm.send_as.cookie}={value}"}
-    return {adm.send_as.header or "X-Admin-Token": value}
+    from kmdiag.session import admin_headers as build
+
+    return build(ctx.profile, ctx.secrets)
 
 
 def field(data: Any, expr: str | None) -> Any:
