@@ -65,7 +65,7 @@ class Shopper:
     risk_reason: str | None = None
     usual_region: str = HOME
     last_region: str = HOME
-    last_ip: str = "115.236.0.10"
+    last_ip: str = "203.0.113.10"
 
     @property
     def remote_login(self) -> bool:
@@ -138,7 +138,7 @@ def setup(demo: DemoShop) -> None:
     store = AccountStore()
     buyer = Shopper("demo-buyer", 10086)
     if demo.has("remote-login"):
-        buyer.last_region, buyer.last_ip = "广东 深圳", "183.6.0.20"
+        buyer.last_region, buyer.last_ip = "广东 深圳", "198.51.100.20"
     if demo.has("identity-unverified"):
         buyer.realname_verified = False
     if demo.has("risk-blocked"):
