@@ -22,6 +22,9 @@ from kmdiag.payment.providers.base import ProviderConfigError, ProviderRecord, m
 from kmdiag.profile.schema import Profile
 from kmdiag.redact import MASK, Redactor
 
+# Answers are capped as in the single-order probes: a hostile endpoint cannot fill memory.
+MAX_BODY = 1_000_000
+
 
 @dataclass
 class Plan:
@@ -65,7 +68,7 @@ async def plan(profile: Profile, secrets: dict[str, str], order_id: str) -> Plan
         prov = make_provider(cfg, secrets)
     except ProviderConfigError as exc:
         return Plan("refuse", order_id, T(zh=f"渠道未配置：{exc}", en=f"provider not configured: {exc}"))
-    async with async_client(profile, timeout=8.0) as c:
+    async with async_client(profile, timeout=8.0, max_body=MAX_BODY) as c:
         rec: ProviderRecord = await prov.query(c, order_id)
     info = {"paid": rec.paid, "status": rec.status, "amount": str(rec.amount) if rec.amount is not None else None,
             "trade_no": rec.trade_no, "paid_at": rec.paid_at, "error": rec.error}
@@ -114,7 +117,7 @@ async def execute(profile: Profile, secrets: dict[str, str], p: Plan) -> Result:
     res = Result(sent=True, order_status_before=before)
     timeout = profile.payment.provider.notify_timeout_s if p.kind == "callback" else 15.0
     started = time.monotonic()
-    async with async_client(profile, timeout=timeout) as c:
+    async with async_client(profile, timeout=timeout, max_body=MAX_BODY) as c:
         try:
             if p.method == "GET":
                 url = p.url + ("&" if "?" in p.url else "?") + urlencode(p.params)
@@ -140,7 +143,7 @@ async def order_status(profile: Profile, secrets: dict[str, str], order_id: str)
     if not pay.order_endpoint:
         return None
     hdrs = admin_headers(profile, secrets)
-    async with async_client(profile, timeout=5.0) as c:
+    async with async_client(profile, timeout=5.0, max_body=MAX_BODY) as c:
         try:
             r = await c.get(profile.url(pay.order_endpoint.replace("{order_id}", order_id)), headers=hdrs)
             raw = field(r.json(), pay.order_fields.get("status", "data.status"))
