@@ -60,16 +60,15 @@ def _load(name_or_path: str):  # noqa: ANN202
 
     path = builtin_profiles().get(name_or_path) if not Path(name_or_path).exists() else Path(name_or_path)
     try:
-        templated = path is not None and "{{" in path.read_text(encoding="utf-8", errors="replace")
-    except OSError:  # a directory, an unreadable file: load_profile says so in one file:line message
-        templated = False
-    if not templated:
+        text = path.read_text(encoding="utf-8") if path is not None and path.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        text = None  # load_profile says what is wrong with it, with the file name
+    if text is None or "{{" not in text:
         return load_profile(name_or_path)
     from kmdiag.demo.runtime import DemoShop
 
     demo = DemoShop().start()
     try:
-        text = path.read_text(encoding="utf-8")
         for k, v in demo.vars.items():
             text = text.replace("{{" + k + "}}", str(v))
         return parse_profile(text, str(path))

@@ -74,3 +74,12 @@ def test_schema_command_prints_json_schema(cli) -> None:
     assert code == 0
     schema = json.loads(out)
     assert "network" in schema["properties"] and "payment" in schema["properties"]
+
+
+def test_undecodable_file_that_looks_like_a_template_exits_2(tmp_path: Path, cli) -> None:
+    """Binary garbage that happens to contain "{{" is still just an unreadable profile."""
+    bad = tmp_path / "garbage.yaml"
+    bad.write_bytes(b"\xff\xfe{{not a profile\x00")
+    for cmd in ("show", "validate"):
+        code, out, err = cli("profiles", cmd, str(bad))
+        assert code == 2 and str(bad) in err and "Traceback" not in out + err
