@@ -103,19 +103,10 @@ def run_diagnosis(opts: RunOptions) -> int:
             profile = demo.profile()
             environ.update(demo.environ)
             environ.update(demo.secrets)
+        elif opts.url:
+            profile = profile_from_url(opts.url, base=opts.profile or "generic")
         elif opts.profile:
             profile = load_profile(opts.profile)
-            if opts.url:
-                from urllib.parse import urlsplit
-
-                parts = urlsplit(opts.url)
-                if parts.scheme not in ("http", "https") or not parts.netloc:
-                    raise UsageError(f"'{opts.url}' is not an http(s) URL")
-                profile = profile.model_copy(update={"base_url": f"{parts.scheme}://{parts.netloc}/"})
-                if parts.path not in ("", "/"):
-                    profile = profile.model_copy(update={"order": profile.order.model_copy(update={"product_url": parts.path})})
-        elif opts.url:
-            profile = profile_from_url(opts.url)
         else:
             raise UsageError(
                 "nothing to diagnose: give a shop URL, --profile NAME or --demo",
@@ -123,16 +114,15 @@ def run_diagnosis(opts: RunOptions) -> int:
             )
         secrets = secrets_from_profile(profile, environ)
         asked_at = time.monotonic()
-        # -- account layer (issue 4): the shopper's session token from --token-env / the profile's variable,
-        #    or a hidden prompt when a person is at the terminal; it joins the run's secrets (and the redactor).
+        # The shopper's session token from --token-env / the profile's variable, or a hidden prompt when
+        # a person is at the terminal; it joins the run's secrets (and so the redactor).
         from kmdiag.session import collect_token
 
         secrets.update(collect_token(profile, environ, opts.extra, fmt=opts.fmt, layers=layers,
                                      demo=demo is not None, lang=lang, command=opts.command))
-        # -- end account layer
         started += time.monotonic() - asked_at  # a person typing at a token prompt is not the run's time
         redactor = Redactor(secrets.values())
-        # -- reports (issue 6): every demo secret, and the phone number the order form is filled with
+        # Every demo secret, and the phone number the order form is filled with, are redacted too.
         if demo is not None:
             redactor.add(*demo.secrets.values())
         redactor.add_phone(*phones_in(profile.order.fill.values()))

@@ -36,17 +36,3 @@ def host_map_for(ctx: ProbeContext, demo: Any) -> tuple[dict[str, str] | None, s
             out[str(h["host"])] = str(answers[0]) if answers else "~NOTFOUND"
             source = "network.dns"
     return out, source
-
-
-def auth_for(ctx: ProbeContext) -> tuple[dict[str, str], dict[str, str] | None]:
-    """The shopper's session, as the profile says the shop expects it: (headers, cookie)."""
-    acc = ctx.profile.account
-    token = ctx.secrets.get(acc.token_env) if acc.token_env else None
-    if not token:
-        return {}, None
-    send = acc.send_as
-    if send.cookie:
-        return {}, {"name": send.cookie, "value": send.template.replace("{token}", token)}
-    if send.header:
-        return {send.header.lower(): send.template.replace("{token}", token)}, None
-    return {}, None

@@ -20,9 +20,10 @@ from urllib.parse import urlsplit
 
 from kmdiag.models import Artifact
 from kmdiag.probes import _browser_js as js
-from kmdiag.probes._browser_env import auth_for, host_map_for
+from kmdiag.probes._browser_env import host_map_for
 from kmdiag.probes._context import ProbeContext
 from kmdiag.registry import probe
+from kmdiag.session import browser_session
 
 
 @probe("browser.page", layer="browser", timeout=15.0)
@@ -117,9 +118,11 @@ async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
     if ev_dir and raw_dir:
         kw["record_har_path"] = str(raw_dir / "order.har")
     context = await browser.new_context(**kw)
-    headers, cookie = auth_for(ctx)
-    if cookie:
-        await context.add_cookies([{**cookie, "url": f"{parts.scheme}://{parts.netloc}/"}])
+    # The same session the account probe sends (token from --token-env or the profile's variable).
+    jar, auth = browser_session(ctx.profile, ctx.secrets, ctx.options)
+    headers = {k.lower(): v for k, v in auth.items()}  # merged into Playwright's lower-case header dicts
+    if jar:
+        await context.add_cookies(jar)
     if ctx.opt("trace"):
         await context.tracing.start(screenshots=True, snapshots=True)
     page = await context.new_page()
@@ -128,7 +131,7 @@ async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
     s.attach()
     await page.route("**/*", s.route)
     out: dict[str, Any] = {"url": f"{parts.scheme}://{parts.netloc}{parts.path}", "order_rule": order.order_request,
-                           "logged_in": bool(headers or cookie)}
+                           "logged_in": bool(headers or jar)}
     try:
         out.update(await _steps(ctx, page, s))
     finally:

@@ -131,14 +131,17 @@ def _line_of(node: Any, loc: tuple[Any, ...]) -> int:
 
 
 def profile_from_url(url: str, base: str = "generic") -> Profile:
-    """``kmdiag order https://shop/...``: the generic profile pointed at that URL."""
+    """A profile (``base``: NAME or PATH) pointed at ``url``: ``kmdiag order [--profile P] https://shop/...``.
+
+    The URL's origin becomes ``base_url``; its path (and query), when there is one, becomes the product
+    page. A bare origin keeps the profile's own ``product_url``.
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ProfileError(f"'{url}' is not an http(s) URL", hint="e.g. kmdiag order https://shop.example.com/buy/1")
     prof = load_profile(base)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    prof = prof.model_copy(update={"base_url": origin + "/", "order": prof.order.model_copy(update={"product_url": path})})
-    return prof
+    update: dict[str, Any] = {"base_url": f"{parts.scheme}://{parts.netloc}/"}
+    if parts.path not in ("", "/") or parts.query:
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        update["order"] = prof.order.model_copy(update={"product_url": path})
+    return prof.model_copy(update=update)

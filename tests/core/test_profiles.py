@@ -83,3 +83,14 @@ def test_undecodable_file_that_looks_like_a_template_exits_2(tmp_path: Path, cli
     for cmd in ("show", "validate"):
         code, out, err = cli("profiles", cmd, str(bad))
         assert code == 2 and str(bad) in err and "Traceback" not in out + err
+
+
+def test_url_points_any_profile_at_the_shop() -> None:
+    from kmdiag.profile.loader import profile_from_url
+
+    p = profile_from_url("https://shop.example.org:8443/item/7?sku=2", base="acg-faka")
+    assert p.base_url == "https://shop.example.org:8443/" and p.order.product_url == "/item/7?sku=2"
+    kept = profile_from_url("https://shop.example.org/", base="dujiaoka")
+    assert kept.order.product_url == load_profile("dujiaoka").order.product_url  # a bare origin keeps the page
+    with pytest.raises(ProfileError):
+        profile_from_url("ftp://shop.example.org/", base="generic")
