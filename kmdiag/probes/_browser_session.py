@@ -29,10 +29,13 @@ def _short_url(url: str) -> str:
 class Session:
     """State shared by the page's event handlers during one visit."""
 
-    def __init__(self, page: Any, *, order_rule: str | None, submit: bool, auth: dict[str, str] | None) -> None:
+    def __init__(self, page: Any, *, order_rule: str | None, submit: bool, auth: dict[str, str] | None,
+                 guard: Any = None) -> None:
         self.page = page
         self.order_rule = order_rule
         self.submit = submit
+        self.guard = guard  # kmdiag.probes._browser_guard.Guard: decides and records every stop
+        self.popups: list[dict[str, Any]] = []
         self.auth = auth or {}  # header name -> value, sent only to the shop's own origin
         self.origin = ""
         self.phase = "load"
@@ -123,19 +126,33 @@ class Session:
             pass
 
     async def _route(self, route: Any, request: Any) -> None:
-        same_origin = bool(self.origin) and request.url.startswith(self.origin)
-        if self.phase in ("click", "dblclick") and is_order_request(request.method, request.url, self.order_rule,
-                                                                   self.origin or None):
-            rec: dict[str, Any] = {"method": request.method, "url": _short_url(request.url), "phase": self.phase,
-                                   "t_ms": self.ms(), "intercepted": False}
+        method, url = request.method, request.url
+        same_origin = bool(self.origin) and url.startswith(self.origin)
+        g = self.guard
+        is_order = g.is_order(method, url) if g else is_order_request(method, url, self.order_rule, self.origin or None)
+        why = g.verdict(method, url) if g else (None if self.submit or not is_order else "order-request")
+        rec: dict[str, Any] | None = None
+        if is_order:
+            rec = {"method": method, "url": _short_url(url), "phase": self.phase, "t_ms": self.ms(), "intercepted": False}
             self.orders.append(rec)
-            if self.phase == "dblclick" or not self.submit:
-                rec["intercepted"] = True
-                if self.phase == "dblclick":
-                    await asyncio.sleep(_ORDER_HOLD_S)
+            if self.phase == "dblclick":  # the double-click round never sends an order, even with --submit
+                why = why or "order-request"
+                await asyncio.sleep(_ORDER_HOLD_S)  # held a while, as a slow server would, then stopped
+        if why:
+            ok, err = True, None
+            try:
                 await route.abort("aborted")
-                return
+            except Exception as exc:  # already handled / context gone: never claim a stop that did not happen
+                ok, err = False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if g:
+                g.record(method, url, request.resource_type, why, "route-abort", ok, err)
+            if rec is not None:
+                rec["intercepted"] = ok
+            return
+        if rec is not None:
             self._req_objs[len(self.orders) - 1] = request
+        if g and method.upper() not in ("GET", "HEAD") and len(g.passed_writes) < 50:
+            g.passed_writes.append({"method": method, "url": _short_url(url), "phase": self.phase, "t_ms": self.ms()})
         if same_origin and self.auth:
             await route.continue_(headers={**request.headers, **self.auth})
         else:

@@ -18,6 +18,7 @@ from typing import Any
 import httpcore
 
 from kmdiag.probes._netutil import MAX_BODY, MAX_REDIRECTS, exc_kind, exc_text, url_host
+from kmdiag.useragent import USER_AGENT
 
 
 def ssl_context(ca_bundle: str | None) -> tuple[ssl.SSLContext, str | None]:
@@ -101,7 +102,7 @@ async def fetch(pool: httpcore.AsyncConnectionPool, method: str, url: str, *, ti
     The whole request (connect, TLS, answer and capped body) must finish within ``timeout``.
     """
     tr = _Trace()
-    hdrs = {"User-Agent": "Mozilla/5.0 (compatible; kmdiag/0.1; diagnostic)", "Accept": "*/*", **(headers or {})}
+    hdrs = {"User-Agent": USER_AGENT, "Accept": "*/*", **(headers or {})}
     out: dict[str, Any] = {"method": method, "url": url, "status": None, "error": None, "error_kind": None}
     started = time.monotonic()
     body = b""

@@ -24,6 +24,7 @@ from kmdiag.probes._browser_env import host_map_for
 from kmdiag.probes._context import ProbeContext
 from kmdiag.registry import probe
 from kmdiag.session import browser_session
+from kmdiag.useragent import browser_user_agent
 
 
 @probe("browser.page", layer="browser", timeout=15.0)
@@ -72,6 +73,9 @@ async def page_probe(ctx: ProbeContext) -> dict[str, Any]:
                 await asyncio.wait_for(browser.close(), max(0.3, min(2.0, ctx.remaining() - 0.1)))
             except Exception:
                 pass
+            guard = ctx.state.get("browser_guard")
+            if guard is not None:  # again after the close: a stop while closing is in the record too
+                data["guard"] = guard.summary()
     return data
 
 
@@ -98,6 +102,8 @@ async def _eval(ctx: ProbeContext, page: Any, expr: str, arg: Any = None, wanted
 
 
 async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
+    from kmdiag.probes._browser_guard import Guard
+    from kmdiag.probes._browser_guard import short_url as _short
     from kmdiag.probes._browser_session import Session
 
     order = ctx.profile.order
@@ -117,6 +123,7 @@ async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
     kw: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN", "service_workers": "block"}
     if ev_dir and raw_dir:
         kw["record_har_path"] = str(raw_dir / "order.har")
+    kw["user_agent"] = browser_user_agent(await _chromium_ua(browser))
     context = await browser.new_context(**kw)
     # The same session the account probe sends (token from --token-env or the profile's variable).
     jar, auth = browser_session(ctx.profile, ctx.secrets, ctx.options)
@@ -125,19 +132,28 @@ async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
         await context.add_cookies(jar)
     if ctx.opt("trace"):
         await context.tracing.start(screenshots=True, snapshots=True)
-    page = await context.new_page()
-    s = Session(page, order_rule=order.order_request, submit=bool(ctx.opt("submit")), auth=headers)
+    submit = bool(ctx.opt("submit"))
+    s = Session(None, order_rule=order.order_request, submit=submit, auth=headers)
     s.origin = f"{parts.scheme}://{parts.netloc}"
+    # The read-only guard covers the context's whole life (every page, popup, frame, worker), installed
+    # before the first page exists; see _browser_guard.py for what it stops and why.
+    s.guard = Guard(ctx.profile, url, submit=submit, phase=lambda: s.phase, ms=s.ms)
+    await s.guard.install(context, s.route)
+    ctx.state["browser_guard"] = s.guard
+    context.on("page", lambda p: s.popups.append({"url": _short(p.url), "phase": s.phase, "t_ms": s.ms()}))
+    s.page = page = await context.new_page()
+    s.popups.clear()  # the probe's own page is not a popup
     s.attach()
-    await page.route("**/*", s.route)
     out: dict[str, Any] = {"url": f"{parts.scheme}://{parts.netloc}{parts.path}", "order_rule": order.order_request,
-                           "logged_in": bool(headers or jar)}
+                           "logged_in": bool(headers or jar), "user_agent": kw["user_agent"]}
     try:
         out.update(await _steps(ctx, page, s))
     finally:
+        s.phase = "closing"
         out.update(console=s.console[:50], page_errors=s.page_errors[:20], failed_requests=s.failed[:30],
                    http_errors=s.http_errors[:30], dialogs=s.dialogs[:10], dialog_count=s.dialog_count,
                    requests_after_click=s.after_click[:40], order_requests=s.orders[:10])
+        out["popups"] = s.popups[:10]
         try:
             if ctx.opt("trace") and raw_dir:
                 await context.tracing.stop(path=str(raw_dir / "trace.zip"))
@@ -148,6 +164,7 @@ async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
                 await asyncio.wait_for(context.close(), max(0.2, min(3.0, ctx.remaining() - 0.6)))
         except Exception:
             pass
+        out["guard"] = s.guard.summary()  # a live list: stops during the close are in it too
         if ev_dir and raw_dir:
             con = raw_dir / "console.log"
             con.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in s.console + s.page_errors),
@@ -237,6 +254,17 @@ async def _inspect_and_click(ctx: ProbeContext, page: Any, s: Any, out: dict[str
         out["double_click"] = await _double_click(ctx, page, s, url, bool(out["feedback"]["navigated_to"]))
         mark("double_click")
     return out
+
+
+async def _chromium_ua(browser: Any) -> str:
+    """Chromium's own User-Agent (from the browser, not guessed), to which kmdiag's name is appended."""
+    try:
+        cdp = await asyncio.wait_for(browser.new_browser_cdp_session(), 2.0)
+        ver = await asyncio.wait_for(cdp.send("Browser.getVersion"), 2.0)
+        await cdp.detach()
+        return str(ver.get("userAgent") or "")
+    except Exception:  # not Chromium, or no CDP: a plain UA still names kmdiag
+        return f"Mozilla/5.0 Chrome/{browser.version}"
 
 
 _DBL_WAIT_S = 0.45  # for the first order request of the double click
