@@ -14,6 +14,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from kmdiag.apireply import judge
 from kmdiag.browser.match import is_order_request
 from kmdiag.probes import _browser_js as js
 
@@ -36,6 +37,7 @@ class Session:
         self.submit = submit
         self.guard = guard  # kmdiag.probes._browser_guard.Guard: decides and records every stop
         self.popups: list[dict[str, Any]] = []
+        self.api: Any = None  # profile.api: which reply codes mean success
         self.auth = auth or {}  # header name -> value, sent only to the shop's own origin
         self.origin = ""
         self.phase = "load"
@@ -186,6 +188,12 @@ class Session:
                 rec["json_code"] = body.get("code", body.get("status"))
                 msg = body.get("msg", body.get("message"))
                 rec["json_msg"] = str(msg)[:120] if msg is not None else None
+                verdict = judge(self.api, resp.status, body)  # the profile's reply-code convention, if any
+                if verdict is not None:
+                    rec["refused"] = verdict["refused"]
+                    rec["json_code"] = verdict["code"]
+                    if verdict["message"]:
+                        rec["json_msg"] = verdict["message"][:120]
 
     def _order_done(self) -> bool:
         mine = [i for i, o in enumerate(self.orders) if o["phase"] == "click"]

@@ -135,6 +135,7 @@ async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
     submit = bool(ctx.opt("submit"))
     s = Session(None, order_rule=order.order_request, submit=submit, auth=headers)
     s.origin = f"{parts.scheme}://{parts.netloc}"
+    s.api = ctx.profile.api
     # The read-only guard covers the context's whole life (every page, popup, frame, worker), installed
     # before the first page exists; see _browser_guard.py for what it stops and why.
     s.guard = Guard(ctx.profile, url, submit=submit, phase=lambda: s.phase, ms=s.ms)
