@@ -179,3 +179,43 @@ TIMING = r"""
 # One round trip for the first look at the page: timings, the button, captchas.
 FIRST_LOOK = "([sel, cap]) => ({timing: (" + TIMING.strip() + ")(), button: (" + FIND_BUTTON.strip() + \
     ")(sel), captcha: (" + CAPTCHA.strip() + ")(cap)})"
+
+# Init script (every frame, before the page's scripts): when did the DOM last change? The wait for a
+# script-built order button reads it, so "the page has settled" is measured, not guessed.
+MUTATIONS = r"""
+(() => {
+  const st = {last: performance.now(), count: 0};
+  Object.defineProperty(window, '__kmdiagMut', {value: st, configurable: false, writable: false});
+  try {
+    new MutationObserver((list) => { st.last = performance.now(); st.count += list.length; })
+      .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  } catch (e) {}
+})();
+"""
+
+# Resolves as soon as the profile's selector matches a visible element, or once the DOM has not changed
+# for quietMs, or after maxMs. Event-driven: a MutationObserver re-checks on every change.
+WAIT_BUTTON = r"""
+([sel, quietMs, maxMs]) => new Promise((resolve) => {
+  const t0 = performance.now();
+  let timer = null, cap = null, mo = null, over = false;
+  const vis = (el) => { const r = el.getBoundingClientRect(); const cs = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && cs.visibility !== 'hidden' && cs.display !== 'none'; };
+  const has = () => { if (!sel) return false;
+    try { return Array.from(document.querySelectorAll(sel)).some(vis); } catch (e) { return false; } };
+  const last = () => (window.__kmdiagMut ? window.__kmdiagMut.last : t0);
+  const done = (why) => {
+    if (over) return; over = true;
+    if (mo) mo.disconnect(); clearTimeout(timer); clearTimeout(cap);
+    const now = performance.now();
+    resolve({why: why, found: why === 'selector', waited_ms: Math.round(now - t0),
+             quiet_ms: Math.round(now - last()), mutations: window.__kmdiagMut ? window.__kmdiagMut.count : null});
+  };
+  const arm = () => { clearTimeout(timer); timer = setTimeout(() => done('quiet'), Math.max(0, quietMs - (performance.now() - last()))); };
+  if (has()) { done('selector'); return; }
+  cap = setTimeout(() => done('cap'), Math.max(0, maxMs));
+  mo = new MutationObserver(() => { if (has()) done('selector'); else arm(); });
+  mo.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  arm();
+})
+"""

@@ -19,7 +19,8 @@ from kmdiag.browser.match import is_order_request
 from kmdiag.probes import _browser_js as js
 
 _ORDER_HOLD_S = 0.3  # how long the double-click round holds each order request before stopping it
-_SETTLE_QUIET_S = 0.08  # no request in flight for this long = the page's start-up calls are done
+_SETTLE_QUIET_S = 0.08
+_LONG_S = 3.0  # a request open this long is a long-poll or a hung tracker, not the page still building  # no request in flight for this long = the page's start-up calls are done
 
 
 def _short_url(url: str) -> str:
@@ -54,6 +55,8 @@ class Session:
         self.orders: list[dict[str, Any]] = []
         self.after_click: list[dict[str, Any]] = []
         self._req_objs: dict[int, Any] = {}
+        self._open: dict[int, float] = {}  # the page's requests in flight -> when each started
+        self._idle = asyncio.Event()
         self._finished: set[int] = set()
 
     def ms(self) -> int:
@@ -85,6 +88,8 @@ class Session:
     def _on_request(self, req: Any) -> None:
         self.inflight += 1
         self.last_activity = time.monotonic()
+        self._open[id(req)] = time.monotonic()
+        self._idle.clear()
         if self.phase in ("click", "dblclick"):
             self.after_click.append({"method": req.method, "url": _short_url(req.url), "type": req.resource_type,
                                      "phase": self.phase, "t_ms": self.ms(),
@@ -94,6 +99,9 @@ class Session:
         self._finished.add(id(req))
         self.inflight = max(0, self.inflight - 1)
         self.last_activity = time.monotonic()
+        self._open.pop(id(req), None)
+        if not self._open:
+            self._idle.set()
 
     def _on_failed(self, req: Any) -> None:
         self._on_done(req)
@@ -159,6 +167,25 @@ class Session:
             await route.continue_(headers={**request.headers, **self.auth})
         else:
             await route.continue_()
+
+    def busy(self, quiet_s: float) -> float:
+        """Seconds until the page's network has been quiet for ``quiet_s`` (0 = quiet now).
+
+        A request open longer than ``_LONG_S`` (a long-poll, a hanging tracker) does not hold it up."""
+        now = time.monotonic()
+        if any(now - t < _LONG_S for t in self._open.values()):
+            return quiet_s
+        return max(0.0, quiet_s - (now - self.last_activity))
+
+    async def wait_idle(self, cap_s: float) -> None:
+        """Until no request of the page is in flight (event-driven), at most ``cap_s``."""
+        now = time.monotonic()
+        if not any(now - t < _LONG_S for t in self._open.values()):
+            return
+        try:
+            await asyncio.wait_for(self._idle.wait(), max(0.01, cap_s))
+        except TimeoutError:
+            pass
 
     async def settle(self, cap_s: float) -> None:
         """Wait until the page's start-up requests (status, account...) are answered."""

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from kmdiag.models import Artifact
 from kmdiag.probes import _browser_js as js
 from kmdiag.probes._browser_env import host_map_for
+from kmdiag.probes._browser_wait import wait_for_button
 from kmdiag.probes._context import ProbeContext
 from kmdiag.registry import probe
 from kmdiag.session import browser_session
@@ -141,6 +142,7 @@ async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
     s.guard = Guard(ctx.profile, url, submit=submit, phase=lambda: s.phase, ms=s.ms)
     await s.guard.install(context, s.route)
     ctx.state["browser_guard"] = s.guard
+    await context.add_init_script(script=js.MUTATIONS)  # when the DOM last changed, for the settle wait
     context.on("page", lambda p: s.popups.append({"url": _short(p.url), "phase": s.phase, "t_ms": s.ms()}))
     s.page = page = await context.new_page()
     s.popups.clear()  # the probe's own page is not a popup
@@ -212,7 +214,7 @@ async def _inspect_and_click(ctx: ProbeContext, page: Any, s: Any, out: dict[str
     """After the load: find, fill, click, watch. Raises _Unresponsive when the page stops answering."""
     order = ctx.profile.order
     url = ctx.profile.url(order.product_url)
-    await s.settle(min(1.5, _within(ctx, 1.5)))
+    out["wait"] = await wait_for_button(ctx, page, s, _eval, _RESERVE_S)
     mark("settled")
     out.update(await _eval(ctx, page, js.FIRST_LOOK, [order.button, order.captcha]))
     button, captcha = out["button"], out["captcha"]
