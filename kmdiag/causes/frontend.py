@@ -41,6 +41,8 @@ def script_error(f: FindingIndex) -> Match | None:
 def button_missing(f: FindingIndex) -> Match | None:
     if not f.failed("browser.button-found"):
         return None
+    if f.failed("browser.in-stock"):  # sold out: the shop hides the button on purpose (platform.sold-out)
+        return Match(0.2, ["browser.button-found", "browser.in-stock"])
     return Match(0.4 if f.failed("browser.script-errors") else 0.85, ["browser.button-found"])
 
 
@@ -57,7 +59,9 @@ def button_disabled(f: FindingIndex) -> Match | None:
         return None
     ev = f.evidence("browser.button-enabled")
     conf = 0.85
-    if ev.get("load_signals") or f.layer_failed("platform") or f.layer_failed("account"):
+    if f.failed("browser.in-stock"):
+        conf = 0.2  # sold out: the shop greys the button on purpose
+    elif ev.get("load_signals") or f.layer_failed("platform") or f.layer_failed("account"):
         conf = 0.3  # the platform or the account explains the greyed-out button
     elif f.failed("browser.script-errors"):
         conf = 0.4

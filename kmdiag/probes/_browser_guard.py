@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 from kmdiag.browser.match import compile_rule, is_order_request
 
 BINDING = "__kmdiagGuardStop"
+CLOSED_PATH = "/__kmdiag_closed__"  # where pages are parked before the close; the route answers it itself
 _READS = ("GET", "HEAD")
 _SAW = {  # what the page sees for a stopped request, by Playwright resource type
     "document": "navigation-failed", "xhr": "network-error", "fetch": "network-error", "ping": "beacon-dropped",
@@ -43,13 +44,25 @@ _SAW = {  # what the page sees for a stopped request, by Playwright resource typ
 # request kinds that outlive the page's interception are handled here; everything else is routed.
 INIT_SCRIPT = r"""
 (() => {
+  const KEY = '__kmdiag_guard_stops';
+  let leaving = false;  // registered before any page script: true once this document is being left
+  addEventListener('pagehide', () => { leaving = true; }, true);
+  const binding = () => { try { return window.__kmdiagGuardStop || (window.top && window.top.__kmdiagGuardStop) ||
+    (window.opener && window.opener.__kmdiagGuardStop); } catch (e) { return null; } };
   const report = (kind, url, method) => {
-    try {
-      const fn = window.__kmdiagGuardStop || (window.top && window.top.__kmdiagGuardStop) ||
-        (window.opener && window.opener.__kmdiagGuardStop);
-      if (fn) fn({kind: kind, url: String(url), method: method, frame: String(location.href).slice(0, 200)});
-    } catch (e) {}
+    const rec = {kind: kind, url: String(url), method: method, frame: String(location.href).slice(0, 200)};
+    if (leaving) {  // a leaving page's messages are lost: the next document of this tab and origin reports it
+      try { const a = JSON.parse(sessionStorage.getItem(KEY) || '[]'); a.push(rec);
+            sessionStorage.setItem(KEY, JSON.stringify(a.slice(-50))); } catch (e) {}
+      return;
+    }
+    try { const fn = binding(); if (fn) fn(rec); } catch (e) {}
   };
+  setTimeout(() => {
+    try { const a = JSON.parse(sessionStorage.getItem(KEY) || '[]'); if (!a.length) return;
+          sessionStorage.removeItem(KEY); const fn = binding();
+          if (fn) a.forEach(r => { r.while_leaving = true; fn(r); }); } catch (e) {}
+  }, 0);
   const abs = (u) => { try { return new URL(String(u), location.href).href; } catch (e) { return String(u); } };
   try {
     Object.defineProperty(Navigator.prototype, 'sendBeacon', {configurable: false, writable: false,
@@ -137,6 +150,7 @@ class Guard:
         self.stopped: list[dict[str, Any]] = []
         self.passed_writes: list[dict[str, Any]] = []  # writes let through (only with --submit)
         self.stop_failures: list[dict[str, Any]] = []
+        self.closing = False  # set before the pages are closed: from then on every request is stopped
 
     def policy(self) -> dict[str, Any]:
         return {"submit": self.submit, "origins": sorted(self.origins), "order_rule": self.order_rule,
@@ -146,9 +160,16 @@ class Guard:
     def is_order(self, method: str, url: str) -> bool:
         return is_order_request(method, url, self.order_rule, self.page_origin)
 
+    def is_read(self, method: str, url: str) -> bool:
+        """GET/HEAD, or a request on the profile's read allow-list."""
+        return method.upper() in _READS or _matches(self.reads, method, url)
+
     def verdict(self, method: str, url: str) -> str | None:
-        """Why this request must be stopped (``order-request``, ``named-write``, ``default-deny``), or None."""
+        """Why this request must be stopped (``order-request``, ``named-write``, ``default-deny``,
+        ``closing``), or None."""
         m = method.upper()
+        if self.closing and not self.submit:
+            return "closing"
         if _matches(self.writes, m, url):
             return "named-write"
         if self.is_order(m, url):
@@ -180,7 +201,9 @@ class Guard:
         kind = "keepalive" if info.get("kind") == "keepalive" else "beacon"
         method, url = str(info.get("method") or "POST"), str(info.get("url") or "")
         why = self.verdict(method, url) or ("order-request" if self.is_order(method, url) else "beacon-or-keepalive")
-        self.record(method, url, kind, why, "init-script", True)
+        rec = self.record(method, url, kind, why, "init-script", True)
+        if info.get("while_leaving"):  # reported by the next document: it happened as the page was left
+            rec["phase"] = f"{rec['phase']} (page unloading)"
 
     async def install(self, context: Any, route_handler: Any) -> None:
         """Before the first page exists: the binding, the init script (unless --submit), the route."""
@@ -192,3 +215,38 @@ class Guard:
     def summary(self) -> dict[str, Any]:
         return {"policy": self.policy(), "stopped": self.stopped[:100], "stopped_count": len(self.stopped),
                 "stop_failures": self.stop_failures[:20], "writes_let_through": self.passed_writes[:20]}
+
+
+async def quiesce(context: Any, session: Any, cap_s: float) -> None:
+    """Before the browser closes: stop everything, then park every page on ``about:blank``.
+
+    Measured: a request the page fires while the browser is closing is paused for routing, the
+    DevTools session goes away, and Chromium lets the paused request go — it reached the counting
+    server although ``route.abort`` had "succeeded". So from here every request is stopped, each
+    page (popups too) leaves for ``about:blank`` (its scripts, timers and workers end; its pending
+    requests are cancelled; ``pagehide`` beacons meet the init script), and the close waits until no
+    route handler is still deciding.
+    """
+    import asyncio
+    import time
+
+    guard = session.guard
+    if guard is not None:
+        guard.closing = True
+    end = time.monotonic() + max(0.2, cap_s)
+    for p in list(getattr(context, "pages", []) or []):
+        left = end - time.monotonic()
+        if left <= 0.05:
+            break
+        # A blank page of the same origin (answered by the route, never by the shop), so that the init
+        # script there can report what the leaving page's pagehide handlers tried to send.
+        origin = _origin(p.url or "")
+        target = origin + CLOSED_PATH if origin else "about:blank"
+        try:
+            await asyncio.wait_for(p.goto(target, wait_until="load", timeout=left * 1000), left)
+            await asyncio.wait_for(p.evaluate("() => new Promise(r => setTimeout(r, 0))"), max(0.05, end - time.monotonic()))
+        except Exception:  # a page that spins or already closed: closing it is all that is left
+            pass
+    while session.routing and time.monotonic() < end:
+        await asyncio.sleep(0.02)
+

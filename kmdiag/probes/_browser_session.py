@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from kmdiag.apireply import judge
 from kmdiag.browser.match import is_order_request
 from kmdiag.probes import _browser_js as js
+from kmdiag.probes._browser_guard import CLOSED_PATH
 
 _ORDER_HOLD_S = 0.3  # how long the double-click round holds each order request before stopping it
 _SETTLE_QUIET_S = 0.08
@@ -39,6 +40,7 @@ class Session:
         self.guard = guard  # kmdiag.probes._browser_guard.Guard: decides and records every stop
         self.popups: list[dict[str, Any]] = []
         self.api: Any = None  # profile.api: which reply codes mean success
+        self.routing = 0  # route handlers still deciding (the close waits for them)
         self.auth = auth or {}  # header name -> value, sent only to the shop's own origin
         self.origin = ""
         self.phase = "load"
@@ -130,15 +132,21 @@ class Session:
 
     # -- the edge: every request passes here ----------------------------------------------------
     async def route(self, route: Any, request: Any) -> None:
+        self.routing += 1
         try:
             await self._route(route, request)
         except Exception:  # the page or context closed while a request was held: nothing to do
             pass
+        finally:
+            self.routing -= 1
 
     async def _route(self, route: Any, request: Any) -> None:
         method, url = request.method, request.url
         same_origin = bool(self.origin) and url.startswith(self.origin)
         g = self.guard
+        if g is not None and g.closing and urlsplit(url).path == CLOSED_PATH and method == "GET":
+            await route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>kmdiag</title>")
+            return
         is_order = g.is_order(method, url) if g else is_order_request(method, url, self.order_rule, self.origin or None)
         why = g.verdict(method, url) if g else (None if self.submit or not is_order else "order-request")
         rec: dict[str, Any] | None = None
@@ -161,7 +169,7 @@ class Session:
             return
         if rec is not None:
             self._req_objs[len(self.orders) - 1] = request
-        if g and method.upper() not in ("GET", "HEAD") and len(g.passed_writes) < 50:
+        if g and not g.is_read(method, url) and len(g.passed_writes) < 50:
             g.passed_writes.append({"method": method, "url": _short_url(url), "phase": self.phase, "t_ms": self.ms()})
         if same_origin and self.auth:
             await route.continue_(headers={**request.headers, **self.auth})

@@ -42,7 +42,19 @@ async def wait_for_button(ctx: ProbeContext, page: Any, s: Any, evaluate: Any, r
         if left <= 0.02:
             res = {**res, "why": "budget" if not res.get("found") else res["why"]}
             break
-        res = await evaluate(ctx, page, js.WAIT_BUTTON, [sel, int(_QUIET_S * 1000), int(left * 1000)], left + 1.0)
+        try:
+            res = await evaluate(ctx, page, js.WAIT_BUTTON, [sel, int(_QUIET_S * 1000), int(left * 1000)], left + 1.0)
+        except TimeoutError:
+            raise
+        except Exception as exc:  # the page navigated meanwhile (its context was destroyed): look at the new one
+            if type(exc).__name__ == "_Unresponsive":
+                raise
+            try:
+                await page.wait_for_load_state("load", timeout=max(100, (end - time.monotonic()) * 1000))
+            except Exception:
+                pass
+            res = {"why": "navigated", "found": False}
+            continue
         if res.get("found") or res.get("why") == "cap":
             break
         busy = s.busy(_QUIET_S)  # the DOM is quiet; is the page's network quiet too?

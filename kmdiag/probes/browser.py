@@ -103,7 +103,7 @@ async def _eval(ctx: ProbeContext, page: Any, expr: str, arg: Any = None, wanted
 
 
 async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
-    from kmdiag.probes._browser_guard import Guard
+    from kmdiag.probes._browser_guard import Guard, quiesce
     from kmdiag.probes._browser_guard import short_url as _short
     from kmdiag.probes._browser_session import Session
 
@@ -153,6 +153,7 @@ async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
         out.update(await _steps(ctx, page, s))
     finally:
         s.phase = "closing"
+        await quiesce(context, s, min(1.5, max(0.3, ctx.remaining() - 0.8)))
         out.update(console=s.console[:50], page_errors=s.page_errors[:20], failed_requests=s.failed[:30],
                    http_errors=s.http_errors[:30], dialogs=s.dialogs[:10], dialog_count=s.dialog_count,
                    requests_after_click=s.after_click[:40], order_requests=s.orders[:10])
@@ -216,7 +217,7 @@ async def _inspect_and_click(ctx: ProbeContext, page: Any, s: Any, out: dict[str
     url = ctx.profile.url(order.product_url)
     out["wait"] = await wait_for_button(ctx, page, s, _eval, _RESERVE_S)
     mark("settled")
-    out.update(await _eval(ctx, page, js.FIRST_LOOK, [order.button, order.captcha]))
+    out.update(await _eval(ctx, page, js.FIRST_LOOK, [order.button, order.captcha, list(order.sold_out_texts)]))
     button, captcha = out["button"], out["captcha"]
     out["fill"] = await _fill(page, order.fill)
     out["inputs_before"] = await _eval(ctx, page, js.INPUTS, list(order.fill))
