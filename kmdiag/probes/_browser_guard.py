@@ -234,19 +234,19 @@ async def quiesce(context: Any, session: Any, cap_s: float) -> None:
     if guard is not None:
         guard.closing = True
     end = time.monotonic() + max(0.2, cap_s)
-    for p in list(getattr(context, "pages", []) or []):
-        left = end - time.monotonic()
-        if left <= 0.05:
-            break
+    async def park(p: Any) -> None:
         # A blank page of the same origin (answered by the route, never by the shop), so that the init
         # script there can report what the leaving page's pagehide handlers tried to send.
         origin = _origin(p.url or "")
         target = origin + CLOSED_PATH if origin else "about:blank"
         try:
-            await asyncio.wait_for(p.goto(target, wait_until="load", timeout=left * 1000), left)
+            left = end - time.monotonic()
+            await asyncio.wait_for(p.goto(target, wait_until="commit", timeout=max(50, left * 1000)), max(0.05, left))
             await asyncio.wait_for(p.evaluate("() => new Promise(r => setTimeout(r, 0))"), max(0.05, end - time.monotonic()))
         except Exception:  # a page that spins or already closed: closing it is all that is left
             pass
+
+    await asyncio.gather(*(park(p) for p in list(getattr(context, "pages", []) or [])))
     while session.routing and time.monotonic() < end:
         await asyncio.sleep(0.02)
 

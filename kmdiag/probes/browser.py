@@ -153,7 +153,9 @@ async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
         out.update(await _steps(ctx, page, s))
     finally:
         s.phase = "closing"
+        _q = time.monotonic()
         await quiesce(context, s, min(1.5, max(0.3, ctx.remaining() - 0.8)))
+        out["quiesce_ms"] = int((time.monotonic() - _q) * 1000)
         out.update(console=s.console[:50], page_errors=s.page_errors[:20], failed_requests=s.failed[:30],
                    http_errors=s.http_errors[:30], dialogs=s.dialogs[:10], dialog_count=s.dialog_count,
                    requests_after_click=s.after_click[:40], order_requests=s.orders[:10])
