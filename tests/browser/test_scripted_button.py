@@ -62,7 +62,11 @@ PAGES: dict[str, Any] = {
     "/item/1": ITEM.format(item=1, captcha=""),
     "/item/2": ITEM.format(item=2, captcha=""),
     "/item/3": ITEM.format(item=3, captcha=CAPTCHA),
+    "/item/4": ITEM.format(item=4, captcha=""),
     "/item.js": ITEM_JS,
+    # acg-faka refuses inside HTTP 200: the stock call said 9, the order API says 库存不足 (sold meanwhile)
+    "/user/api/order/trade": lambda h: (200, json.dumps({"code": 0, "msg": "库存不足"}, ensure_ascii=False),
+                                         "application/json"),
     "/user/api/index/pay": _slow_json({"code": 200, "data": [{"id": 1, "name": "支付宝"}, {"id": 2, "name": "微信支付"}]}),
     "/user/api/index/stock": _slow_json(lambda item: {"code": 200, "data": {"stock": 0 if item == "2" else 9}}),
 }
@@ -97,6 +101,7 @@ def test_the_button_built_after_two_slow_xhrs_is_found_idle_and_loaded() -> None
 def _profile_file(tmp_path: Path, base: str, dns: str, product: str) -> str:
     doc = {"name": "scripted", "base_url": base + "/",
            "network": {"system_resolver": dns, "trusted_resolvers": [dns]},
+           "api": {"code": "code", "success_codes": [200], "message": "msg"},
            "order": _order().model_dump(exclude={"product_url"}) | {"product_url": product}}
     path = tmp_path / f"p{product.rsplit('/', 1)[-1]}.yaml"
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
@@ -135,3 +140,18 @@ def test_captcha_on_page_is_healthy_and_smoke_passes(cli, tmp_path: Path, shop_a
     assert report["causes"] == []
     assert checks["browser.captcha"]["status"] == "warn" and "not attempted" in checks["browser.captcha"]["summary"]
     assert checks["browser.click-sends-order"]["status"] == "skip"
+
+
+def test_a_refusal_inside_http_200_is_read_with_the_shops_words(cli, tmp_path: Path, shop_and_dns: Any) -> None:
+    """--submit: the order really goes out, the shop answers 200 {"code":0,"msg":"库存不足"}: sold out, quoted."""
+    shop, dns = shop_and_dns
+    code, out, err = cli("order", "--profile", _profile_file(tmp_path, shop.base, dns, "/item/4"), "--only", "browser",
+                         "--submit", "--format", "json", "--lang", "en")
+    report = json.loads(out)
+    checks = {c["id"]: c for c in report["checks"]}
+    assert code == 1, err
+    assert report["causes"][0]["id"] == "platform.sold-out", [c["id"] for c in report["causes"]]
+    assert "「库存不足」" in report["causes"][0]["explanation"]
+    assert checks["browser.error-feedback"]["status"] == "pass"  # the page showed the message
+    assert "「库存不足」" in checks["browser.error-feedback"]["summary"]
+    assert "/user/api/order/trade" in shop.paths("POST")  # asked for with --submit, so really sent
