@@ -123,7 +123,12 @@ CAPTCHA = r"""
       /captcha/i.test(el.getAttribute('class') || '')) add(el, 'image', 'img'); });
   document.querySelectorAll('.geetest_holder, .geetest_panel, [class*=geetest], .nc_wrapper, [id^=nc_], .tcaptcha-transform, ' +
       '[class*=slide-verify], [class*=slider-captcha], [class*=captcha-slider], iframe[src*=captcha], iframe[src*=hcaptcha], ' +
-      'iframe[src*=recaptcha], .cf-turnstile').forEach(el => add(el, 'slider', 'widget'));
+      'iframe[src*=recaptcha], iframe[src*=geetest], iframe[title*=captcha i], .g-recaptcha, .h-captcha, [class*=h-captcha], ' +
+      '.cf-turnstile').forEach(el => add(el, 'slider', 'widget'));
+  document.querySelectorAll('input[name*=captcha i], img.captcha-img').forEach(el => {
+    if (!found.some(f => f.name === (el.getAttribute('name') || el.id || (el.getAttribute('class') || '').slice(0, 40))))
+      add(el, 'image', 'input');
+  });
   return found.slice(0, 5);
 }
 """
