@@ -233,7 +233,7 @@ async def quiesce(context: Any, session: Any, cap_s: float) -> None:
     guard = session.guard
     if guard is not None:
         guard.closing = True
-    end = time.monotonic() + max(0.2, cap_s)
+    end = time.monotonic() + max(0.05, cap_s)
     async def park(p: Any) -> None:
         # A blank page of the same origin (answered by the route, never by the shop), so that the init
         # script there can report what the leaving page's pagehide handlers tried to send.

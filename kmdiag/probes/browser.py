@@ -154,7 +154,7 @@ async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
     finally:
         s.phase = "closing"
         _q = time.monotonic()
-        await quiesce(context, s, min(1.5, max(0.3, ctx.remaining() - 0.8)))
+        await quiesce(context, s, max(0.05, min(1.5, ctx.remaining() - 0.5)))
         out["quiesce_ms"] = int((time.monotonic() - _q) * 1000)
         out.update(console=s.console[:50], page_errors=s.page_errors[:20], failed_requests=s.failed[:30],
                    http_errors=s.http_errors[:30], dialogs=s.dialogs[:10], dialog_count=s.dialog_count,
