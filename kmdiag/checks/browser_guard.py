@@ -20,7 +20,8 @@ _WHY_ZH = {"order-request": "下单请求", "named-write": "配置中的写操�
 
 
 @check("browser.read-only", layer="browser", needs=(PAGE,), after=("browser.launch",),
-       title=T(zh="诊断没有向店铺写入任何内容", en="The diagnosis wrote nothing to the shop"))
+       title=T(zh="只读保护：诊断拦下（或按 --submit 放行）的写请求",
+               en="Read-only guard: the writes the diagnosis stopped (or let through with --submit)"))
 def read_only(c: CheckContext) -> CheckResult:
     g = page_data(c).get("guard") or {}
     if not g:
@@ -39,9 +40,9 @@ def read_only(c: CheckContext) -> CheckResult:
             en=f"{len(failures)} write request(s) could not be confirmed stopped (e.g. {f.get('method')} {f.get('url')}: "
                f"{f.get('error')}); the shop may have received them"), ev)
     if (g.get("policy") or {}).get("submit"):
-        return CheckResult(Status.PASS, T(zh=f"按 --submit 放行了 {len(let)} 个写请求；配置中的其他写操作仍被拦下（{len(stopped)} 个）",
-                                          en=f"--submit let {len(let)} write request(s) through; the profile's other writes were "
-                                             f"still stopped ({len(stopped)})"), ev)
+        return CheckResult(Status.PASS, T(zh=f"按 --submit（或配置 order.submit）放行了 {len(let)} 个写请求；配置中的其他写操作仍被拦下（{len(stopped)} 个）",
+                                          en=f"--submit (or order.submit) let {len(let)} write request(s) through; the profile's "
+                                             f"other writes were still stopped ({len(stopped)})"), ev)
     if not stopped:
         return CheckResult(Status.PASS, T(zh="页面没有尝试任何写请求", en="the page attempted no write"), ev)
     return CheckResult(Status.PASS, T(zh=f"只读诊断：拦下了 {len(stopped)} 个写请求（{parts_zh}），都没有到达店铺",
