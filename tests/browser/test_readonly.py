@@ -79,7 +79,8 @@ def _settle_server() -> None:
 def _assert_nothing_written(shop: Any, other: Any, runs: int) -> None:
     _settle_server()
     writes = [(h.method, h.path) for h in shop.writes()]
-    assert writes == [("POST", "/api/read/stock")] * runs, writes  # only the allow-listed read
+    # only the allow-listed read (once a load; the double-click round reloads a page that navigated away)
+    assert set(writes) == {("POST", "/api/read/stock")} and len(writes) >= runs, writes
     assert other.writes() == [] and not [h for h in other.hits if h.path == ORDER]
     assert "/pay/notify/KM1" not in shop.paths()
 
