@@ -86,7 +86,7 @@ def _probe(base: str) -> dict[str, Any]:
 
 def test_the_button_built_after_two_slow_xhrs_is_found_idle_and_loaded() -> None:
     with counting(PAGES) as (shop, _):
-        results = [_probe(shop.base) for _ in range(3)]
+        results = [_probe(shop.base) for _ in range(2)]
         with cpu_load(2, 60):
             results += [_probe(shop.base) for _ in range(2)]
         time.sleep(0.3)
