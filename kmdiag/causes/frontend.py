@@ -43,6 +43,8 @@ def button_missing(f: FindingIndex) -> Match | None:
         return None
     if f.failed("browser.in-stock"):  # sold out: the shop hides the button on purpose (platform.sold-out)
         return Match(0.2, ["browser.button-found", "browser.in-stock"])
+    if f.evidence("browser.button-found").get("stopped_page_writes"):
+        return Match(0.5, ["browser.button-found"])  # the page's own POSTs were held back: not surely the theme
     return Match(0.4 if f.failed("browser.script-errors") else 0.85, ["browser.button-found"])
 
 

@@ -73,9 +73,10 @@ PAGES: dict[str, Any] = {
 
 
 def _order(**kw: Any) -> Order:
-    return Order(product_url="/item/1", button=".pay-list a.pay[data-id]", fill={"input[name=contact]": "13800138000"},
-                 order_request="POST /user/api/order/trade", read_requests=["POST /user/api/index/*"],
-                 captcha="input[name=captcha]", feedback_ms=600, **kw)
+    base: dict[str, Any] = {"product_url": "/item/1", "button": ".pay-list a.pay[data-id]",
+                            "fill": {"input[name=contact]": "13800138000"}, "order_request": "POST /user/api/order/trade",
+                            "read_requests": ["POST /user/api/index/*"], "captcha": "input[name=captcha]", "feedback_ms": 600}
+    return Order(**(base | kw))
 
 
 def _probe(base: str) -> dict[str, Any]:
@@ -155,3 +156,24 @@ def test_a_refusal_inside_http_200_is_read_with_the_shops_words(cli, tmp_path: P
     assert checks["browser.error-feedback"]["status"] == "pass"  # the page showed the message
     assert "「库存不足」" in checks["browser.error-feedback"]["summary"]
     assert "/user/api/order/trade" in shop.paths("POST")  # asked for with --submit, so really sent
+
+
+def test_a_button_built_from_a_held_back_post_says_so() -> None:
+    """Without the read allow-list the guard stops the page's POSTs (default deny); the finding says it."""
+    from kmdiag import registry
+    from kmdiag.models import Measurement
+    from kmdiag.runner import run_checks
+
+    with counting(PAGES) as (shop, _):
+        prof = Profile(name="t", base_url=shop.base + "/", order=_order(read_requests=[], button_wait_ms=3000))
+        ctx = ProbeContext(profile=prof, options={"browser_lockdown": True}, deadline=time.monotonic() + 25)
+        data = asyncio.run(page_probe(ctx))
+        time.sleep(0.2)
+        assert shop.writes() == []
+    assert not data["button"]["found"]
+    registry.load_builtins()
+    checks = [c for c in registry.CHECKS.values() if c.layer == "browser"]
+    f = {x.id: x for x in run_checks(checks, {"browser.page": Measurement("browser.page", data)}, prof, {})}
+    found = f["browser.button-found"]
+    assert found.status == "fail" and "order.read_requests" in found.summary.en
+    assert found.evidence["stopped_page_writes"][0]["url"].endswith("/user/api/index/pay")
