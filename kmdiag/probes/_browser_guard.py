@@ -65,7 +65,9 @@ INIT_SCRIPT = r"""
   }, 0);
   const abs = (u) => { try { return new URL(String(u), location.href).href; } catch (e) { return String(u); } };
   try {
-    Object.defineProperty(Navigator.prototype, 'sendBeacon', {configurable: false, writable: false,
+    // Writable and configurable on purpose: analytics SDKs wrap these by assignment, and a non-writable
+    // property would make their (strict-mode) assignment throw — a script error kmdiag itself caused.
+    Object.defineProperty(Navigator.prototype, 'sendBeacon', {configurable: true, writable: true,
       value: function sendBeacon(url, data) { report('beacon', abs(url), 'POST'); return false; }});
   } catch (e) {}
   const orig = window.fetch;
@@ -81,8 +83,7 @@ INIT_SCRIPT = r"""
       }
       return orig.apply(this, arguments);
     };
-    try { Object.defineProperty(window, 'fetch', {configurable: false, writable: false, value: guarded}); }
-    catch (e) { window.fetch = guarded; }
+    window.fetch = guarded;
   }
 })();
 """

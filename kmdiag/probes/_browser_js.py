@@ -230,7 +230,7 @@ FIRST_LOOK = "([sel, cap, sold]) => { const button = (" + FIND_BUTTON.strip() + 
 MUTATIONS = r"""
 (() => {
   const st = {last: performance.now(), count: 0};
-  Object.defineProperty(window, '__kmdiagMut', {value: st, configurable: false, writable: false});
+  try { Object.defineProperty(window, '__kmdiagMut', {value: st, configurable: true, writable: true}); } catch (e) {}
   try {
     new MutationObserver((list) => { st.last = performance.now(); st.count += list.length; })
       .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});

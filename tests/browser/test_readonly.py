@@ -142,3 +142,18 @@ def test_submit_lets_the_order_through_but_never_the_named_writes() -> None:
         assert "/pay/notify/KM1" not in shop.paths()  # the notify handler: never, whatever the method
     assert any(s["why"] == "named-write" and s["method"] == "GET" for s in data["guard"]["stopped"])
     assert data["guard"]["policy"]["submit"] is True
+
+
+def test_pages_that_wrap_fetch_and_sendbeacon_still_run_and_stay_guarded() -> None:
+    """Analytics SDKs wrap fetch/sendBeacon by assignment (strict mode): that must not throw, and stays guarded."""
+    page = ("<button id=b>立即购买</button><script>'use strict';"
+            "const f = window.fetch; window.fetch = function () { return f.apply(this, arguments); };"
+            "const sb = navigator.sendBeacon.bind(navigator); navigator.sendBeacon = (u, d) => sb(u, d);"
+            "navigator.sendBeacon('/api/order/create', 'x');"
+            "fetch('/api/order/create', {method: 'POST', body: 'k', keepalive: true}).catch(() => {});</script>")
+    with counting({"/wrap": page}) as (shop, _):
+        data = _run(_profile(shop.base, "/wrap"))
+        _settle_server()
+        assert shop.writes() == []
+    assert data["page_errors"] == []
+    assert {s["type"] for s in data["guard"]["stopped"] if s["how"] == "init-script"} == {"beacon", "keepalive"}
