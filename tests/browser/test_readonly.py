@@ -33,6 +33,7 @@ fetch('{other}/api/order/create', {method: 'POST', headers: {'content-type': 'ap
 fetch('/pay/notify/KM1?sign=x').catch(() => {});  // a GET, but the profile names it a write (the notify handler)
 new Worker('/w.js');
 const fr = document.createElement('iframe'); fr.src = '/frame'; document.body.appendChild(fr);
+const xf = document.createElement('iframe'); xf.src = '{other}/xframe'; document.body.appendChild(xf);  // cross-origin
 document.getElementById('b').addEventListener('click', () => {
   post('/api/order/create?phone=13800138000');
   window.open('/pop');
@@ -53,6 +54,12 @@ PAGES = {
     "/pop": "<script>fetch('/api/order/create', {method: 'POST', body: 'popup'}).catch(() => {});"
             "addEventListener('pagehide', () => navigator.sendBeacon('/api/order/create', 'popup-bye'));</script>",
     "/bye": "<p>bye</p>",
+}
+OTHER = {  # the other origin: an order API and a frame of its own
+    "/xframe": "<script>fetch('/api/order/create', {method: 'POST', body: 'xframe'}).catch(() => {});"
+               "navigator.sendBeacon('/api/order/create', 'xframe-beacon');</script>",
+}
+PAGES |= {
     # Leaves itself during the settle wait, firing beacons and keepalive fetches on the way out.
     "/unload": "<button>立即购买</button><script>addEventListener('pagehide', () => {"
                " navigator.sendBeacon('/api/order/create', 'u'); fetch('/api/order/create', {method: 'POST', body: 'u', keepalive: true}); });"
@@ -82,6 +89,7 @@ def _assert_nothing_written(shop: Any, other: Any, runs: int) -> None:
     # only the allow-listed read (once a load; the double-click round reloads a page that navigated away)
     assert set(writes) == {("POST", "/api/read/stock")} and len(writes) >= runs, writes
     assert other.writes() == [] and not [h for h in other.hits if h.path == ORDER]
+    assert "/xframe" in other.paths("GET")  # the cross-origin frame did load (and was guarded)
     assert "/pay/notify/KM1" not in shop.paths()
 
 
@@ -104,7 +112,7 @@ def _assert_stops_recorded(data: dict[str, Any]) -> None:
 
 
 def test_no_write_reaches_any_origin_idle_and_loaded() -> None:
-    with counting(PAGES) as (shop, other):
+    with counting(PAGES, OTHER) as (shop, other):
         prof = _profile(shop.base)
         runs = 0
         for _ in range(2):
