@@ -143,6 +143,7 @@ class Guard:
         order = profile.order
         self.order_rule: str | None = order.order_request
         self.page_origin = _origin(page_url)
+        self.page_url = short_url(page_url)
         self.origins = shop_origins(profile, page_url)
         self.reads = list(getattr(order, "read_requests", []) or [])
         self.writes = named_writes(profile)
@@ -171,6 +172,8 @@ class Guard:
         m = method.upper()
         if self.closing and not self.submit:
             return "closing"
+        if m in _READS and short_url(url) == self.page_url:
+            return None  # the product page itself: the visit the user asked for
         if _matches(self.writes, m, url):
             return "named-write"
         if self.is_order(m, url):
@@ -206,11 +209,16 @@ class Guard:
         if info.get("while_leaving"):  # reported by the next document: it happened as the page was left
             rec["phase"] = f"{rec['phase']} (page unloading)"
 
-    async def install(self, context: Any, route_handler: Any) -> None:
-        """Before the first page exists: the binding, the init script (unless --submit), the route."""
+    async def install(self, context: Any, route_handler: Any, extra_init: str = "") -> None:
+        """Before the first page exists: the binding, the init script (unless --submit), the route.
+
+        ``extra_init`` (another init script) goes in the same call: each call is a round trip, and on a
+        starved machine round trips are what the budget runs out on."""
         if not self.submit:
             await context.expose_binding(BINDING, self.on_script_stop)
-            await context.add_init_script(script=INIT_SCRIPT)
+        script = (INIT_SCRIPT if not self.submit else "") + "\n" + extra_init
+        if script.strip():
+            await context.add_init_script(script=script)
         await context.route("**/*", route_handler)
 
     def summary(self) -> dict[str, Any]:

@@ -124,7 +124,7 @@ async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
     kw: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN", "service_workers": "block"}
     if ev_dir and raw_dir:
         kw["record_har_path"] = str(raw_dir / "order.har")
-    kw["user_agent"] = browser_user_agent(await _chromium_ua(browser))
+    kw["user_agent"] = browser_user_agent(await _chromium_ua(browser, _within(ctx, 1.5)))
     context = await browser.new_context(**kw)
     # The same session the account probe sends (token from --token-env or the profile's variable).
     jar, auth = browser_session(ctx.profile, ctx.secrets, ctx.options)
@@ -140,9 +140,9 @@ async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
     # The read-only guard covers the context's whole life (every page, popup, frame, worker), installed
     # before the first page exists; see _browser_guard.py for what it stops and why.
     s.guard = Guard(ctx.profile, url, submit=submit, phase=lambda: s.phase, ms=s.ms)
-    await s.guard.install(context, s.route)
+    # js.MUTATIONS: when the DOM last changed, for the settle wait (installed in the same call).
+    await s.guard.install(context, s.route, extra_init=js.MUTATIONS)
     ctx.state["browser_guard"] = s.guard
-    await context.add_init_script(script=js.MUTATIONS)  # when the DOM last changed, for the settle wait
     context.on("page", lambda p: s.popups.append({"url": _short(p.url), "phase": s.phase, "t_ms": s.ms()}))
     s.page = page = await context.new_page()
     s.popups.clear()  # the probe's own page is not a popup
@@ -262,15 +262,24 @@ async def _inspect_and_click(ctx: ProbeContext, page: Any, s: Any, out: dict[str
     return out
 
 
-async def _chromium_ua(browser: Any) -> str:
-    """Chromium's own User-Agent (from the browser, not guessed), to which kmdiag's name is appended."""
-    try:
-        cdp = await asyncio.wait_for(browser.new_browser_cdp_session(), 2.0)
-        ver = await asyncio.wait_for(cdp.send("Browser.getVersion"), 2.0)
-        await cdp.detach()
+async def _chromium_ua(browser: Any, within_s: float) -> str:
+    """Chromium's own User-Agent (from the browser, not guessed), to which kmdiag's name is appended.
+
+    Bounded by what the probe has left: on a starved machine a plain UA (still naming kmdiag) is
+    better than a visit cut off by the budget."""
+    async def ask() -> str:
+        cdp = await browser.new_browser_cdp_session()
+        ver = await cdp.send("Browser.getVersion")
+        try:
+            await cdp.detach()
+        except Exception:
+            pass
         return str(ver.get("userAgent") or "")
-    except Exception:  # not Chromium, or no CDP: a plain UA still names kmdiag
-        return f"Mozilla/5.0 Chrome/{browser.version}"
+
+    try:
+        return await asyncio.wait_for(ask(), max(0.1, within_s))
+    except Exception:  # not Chromium, no CDP, or no time: a plain UA still names kmdiag
+        return f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{browser.version} Safari/537.36"
 
 
 _DBL_WAIT_S = 0.45  # for the first order request of the double click
