@@ -237,7 +237,9 @@ def setup(demo: DemoShop) -> None:
     gw.url = gw_url  # type: ignore[attr-defined]
     demo.vars.update(pay_port=server.port, pay_gateway=gw_url)
     demo.secrets["KMDIAG_DEMO_EPAY_KEY"] = key
-    demo.vars.update(pay_kind="epay", pay_key_env="KMDIAG_DEMO_EPAY_KEY", pay_private_key_env="null",
+    demo.vars.update(pay_kind="epay", md5_key_env="KMDIAG_DEMO_EPAY_KEY", pay_private_key_env="null",
+                     alipay_public_key_env="null", apiv3_key_env="null", platform_public_key_env="null",
+                     platform_public_key_id="null", cert_serial_no="null",
                      notify_method="GET", retry_schedule=json.dumps(list(gw.schedule)))
     payshop.install(demo, gw)
     alipay_demo.install(demo, gw)
