@@ -206,10 +206,18 @@ class Payment(_M):
     provider: Provider = Field(default_factory=Provider)
 
 
+class Detect(_M):
+    """How to recognise the platform from its front page (``kmdiag payment ID --url URL`` without --profile)."""
+
+    cookies: list[str] = Field(default_factory=list, description="Cookie names the platform sets (e.g. ACG-SHOP).")
+    body: list[str] = Field(default_factory=list, description="Text its pages carry (e.g. a generator tag).")
+
+
 class Profile(_M):
     name: str
     title: str = ""
     base_url: str
+    detect: Detect | None = Field(None, description="Hints that recognise this platform at a URL.")
     network: Network = Field(default_factory=Network)
     platform: Platform = Field(default_factory=Platform)
     order: Order = Field(default_factory=Order)
