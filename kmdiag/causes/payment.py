@@ -84,7 +84,7 @@ def endpoint_down(f: FindingIndex) -> Match | None:
        explanation=T(zh="{detail_zh}", en="{detail_en}"),
        steps=(KEEP, SUPPORT,
               Step("agent", T(zh="渠道已收款（{paid_at}）：在后台手动补单；运营修好密钥后可用 --renotify 补发。", en="The provider was paid ({paid_at}): complete the order by hand; once the key is fixed, --renotify works too.")),
-              Step("operator", T(zh="核对店铺配置的商户密钥（易支付 MD5 密钥 / 支付宝公钥而非应用公钥 / 微信平台公钥），并检查是否有输入过滤改写了回调参数。", en="Check the key the shop is configured with (epay MD5 key / the Alipay public key, not the app key / the WeChat platform key) and any input filter that rewrites callback parameters.")))
+              Step("operator", T(zh="核对店铺配置的商户密钥（易支付 MD5 密钥 / 支付宝公钥而非应用公钥 / 微信平台公钥与 APIv3 密钥），并检查是否有输入过滤改写了回调参数。", en="Check the key the shop is configured with (epay MD5 key / the Alipay public key, not the app key / the WeChat platform public key and APIv3 key) and any input filter that rewrites callback parameters.")))
        )
 def signature_invalid(f: FindingIndex) -> Match | None:
     if f.failed("payment.callback-signature"):

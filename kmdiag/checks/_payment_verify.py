@@ -26,6 +26,16 @@ def _v(cb: dict[str, Any]) -> dict[str, Any]:
     return cb.get("verification") or {}
 
 
+def _said(cb: dict[str, Any], words: tuple[str, ...]) -> bool:
+    """The shop's refusal in its log reason or in its answer (WeChat v3: {"code":"FAIL","message":...})."""
+    if reason_has(cb, *words):
+        return True
+    if (cb.get("status") or 0) < 400 and "fail" not in str(cb.get("reply") or "").lower():
+        return False
+    reply = str(cb.get("reply") or "").lower()
+    return any(w.lower() in reply for w in words)
+
+
 def judge(cbs: list[dict[str, Any]], kind: str, data: dict[str, Any]) -> tuple[Status, T, dict[str, Any]]:
     """(status, summary, evidence) of ``payment.callback-signature`` over every recorded callback."""
     key = KEY_NAME.get(kind, T(zh="配置的密钥", en="configured key"))
@@ -36,8 +46,8 @@ def judge(cbs: list[dict[str, Any]], kind: str, data: dict[str, Any]) -> tuple[S
     undecrypt = [x for x in cbs if _v(x).get("decrypt_code") == "wrong-apiv3-key"]
     opened = [x for x in cbs if _v(x).get("decrypted") is True]
     foreign = [x for x in cbs if _v(x).get("serial_mismatch")]
-    refused = [x for x in cbs if reason_has(x, *_SIG_WORDS)]
-    refused_decrypt = [x for x in cbs if reason_has(x, *_DECRYPT_WORDS)]
+    refused = [x for x in cbs if _said(x, _SIG_WORDS)]
+    refused_decrypt = [x for x in cbs if _said(x, _DECRYPT_WORDS)]
     candidates = int(data.get("undecryptable_candidates") or 0)
     checked = len(good) + len(bad)
     ev: dict[str, Any] = {

@@ -50,7 +50,7 @@ class GwOrder:
     attempts: list[dict[str, Any]] = field(default_factory=list)
     next_notify_at: float | None = None
     notified: bool = False
-    style: str = "epay"  # "alipay": RSA2-signed POST notifies (alipay_demo.py)
+    style: str = "epay"  # "alipay": RSA2-signed POST notifies (alipay_demo.py); "wechatpay": v3 JSON (wechat_demo.py)
 
 
 class Gateway:
@@ -117,6 +117,10 @@ class Gateway:
             from kmdiag.demo import alipay_demo
 
             rec = alipay_demo.send_notify(self, o, self._client)
+        elif o.style == "wechatpay":
+            from kmdiag.demo import wechat_demo
+
+            rec = wechat_demo.send_notify(self, o, self._client)
         else:
             self._send(url, rec)
         rec["duration_ms"] = int((time.time() - started) * 1000)
@@ -225,7 +229,7 @@ def gateway_of(demo: DemoShop) -> Gateway:
 
 def setup(demo: DemoShop) -> None:
     """Start the gateway on loopback, install the shop's payment side, play the fault's story."""
-    from kmdiag.demo import alipay_demo, payshop
+    from kmdiag.demo import alipay_demo, payshop, wechat_demo
     from kmdiag.demo.runtime import PAY_HOST, SHOP_HOST
 
     key = _secrets.token_hex(16)
@@ -243,6 +247,7 @@ def setup(demo: DemoShop) -> None:
                      notify_method="GET", retry_schedule=json.dumps(list(gw.schedule)))
     payshop.install(demo, gw)
     alipay_demo.install(demo, gw)
+    wechat_demo.install(demo, gw)
     if demo.command == "payment":
         paystories.play(demo, gw)
 
