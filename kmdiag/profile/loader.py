@@ -107,8 +107,8 @@ def _message(err: dict[str, Any], loc: tuple[Any, ...]) -> str:
     if kind == "extra_forbidden" and loc:
         known = _fields_at(loc[:-1])
         hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        did = f"; did you mean '{hint[0]}'?" if hint else ""
-        return f"unknown key '{loc[-1]}'{did}; expected one of: {', '.join(known)}"
+        did = f"; did you mean '{hint[0]}'? Expected" if hint else "; expected"
+        return f"unknown key '{loc[-1]}'{did} one of: {', '.join(known)}"
     if kind == "missing":
         return "required but missing"
     text = str(err.get("msg", "invalid value"))
