@@ -131,10 +131,15 @@ def search_many(paths: list[str], order_ids: list[str], *, fmt: str = "auto", ma
     window holds them. Returns order id → results, each list as ``search_callbacks`` would give it.
     Past ``deadline`` (``time.monotonic()``) the search stops with a ``truncated`` entry.
     """
-    if fmt not in ("auto", "combined", "laravel", "acg-faka"):
+    if fmt not in ("auto", "combined", "laravel", "acg-faka", "jsonl", "csv"):
         raise ValueError(f"unknown log format {fmt!r}")
     out: dict[str, list[dict]] = {oid: [] for oid in order_ids}
     if not order_ids:
+        return out
+    if fmt in ("jsonl", "csv"):  # rows with the shop's own field names: read through search_rows + a mapping
+        for lst in out.values():
+            lst.extend(result(p, fmt, kind="error", error=f"{fmt}: name the file in callback_log.sources with its fields")
+                       for p in paths)
         return out
     ids = _Ids([oid.encode("utf-8") for oid in out])
     wins = {k: v for k, v in (windows or {}).items() if k in out}
