@@ -209,3 +209,31 @@ def test_wechat_v3_in_a_json_lines_log(cli, shop: OtherShop, tmp_path: Path, mon
     assert sig["status"] == "fail" and sig["evidence"]["undecryptable_in_logs"] >= 2
     assert "do not decrypt with the configured APIv3 key" in sig["summary"]
     assert r["causes"] and r["causes"][0]["id"] == "payment.signature-invalid"
+
+
+def test_url_first_with_a_profile_path(cli, shop: OtherShop, tmp_path: Path, monkeypatch) -> None:
+    oid = "OS-URL-1"
+    shop.add_order(oid, state="DONE")
+    shop.add_row(oid, created=cn_time(time.time() - 20), verb="GET", code=200, answer="success", cost=0.04,
+                 uri="/notify/epay?" + urlencode(_epay(oid, shop.md5_key)))
+    prof = _profile(tmp_path, shop, EPAY.replace("BASE", shop.base), API_SOURCE)
+    monkeypatch.setenv("OS_ADMIN", shop.admin_token)
+    monkeypatch.setenv("OS_MD5", shop.md5_key)
+    code, out, err = cli("payment", shop.base + "/", oid, "--profile", prof, "--format", "json")
+    r = json.loads(out)
+    assert r["target"].startswith(shop.base) and r["causes"] == [] and code == 0, [(c["id"], c["status"], c["summary"]) for c in r["checks"]]
+    code, _, err = cli("payment", oid, "--url", shop.base + "/", "--timeout", "5")  # no profile, nothing matches
+    assert code == 2 and "--profile" in err and "Traceback" not in err
+
+
+def test_detect_reads_the_platform_from_its_front_page() -> None:
+    from kmdiag.demo.http import App, Response, Server
+    from kmdiag.profile.detect import detect
+
+    app = App()
+    app.route("GET", "/")(lambda req: Response.html("<title>shop</title>", 200, {"Set-Cookie": "ACG-SHOP=abc; path=/"}))
+    srv = Server(app)
+    try:
+        assert detect(f"http://127.0.0.1:{srv.port}/", 3)[0] == "acg-faka"
+    finally:
+        srv.close()
