@@ -8,6 +8,7 @@ own field names.
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -111,6 +112,11 @@ def _message(err: dict[str, Any], loc: tuple[Any, ...]) -> str:
         return f"unknown key '{loc[-1]}'{did} one of: {', '.join(known)}"
     if kind == "missing":
         return "required but missing"
+    if kind == "literal_error" and isinstance(err.get("input"), str):
+        options = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+        hint = difflib.get_close_matches(err["input"], options, n=1)
+        did = f"; did you mean '{hint[0]}'?" if hint else ""
+        return f"'{err['input']}' is not one of {', '.join(options)}{did}"
     text = str(err.get("msg", "invalid value"))
     return text.removeprefix("Value error, ")
 

@@ -102,7 +102,7 @@ payment:
   status_map: {{WAIT: unpaid, DONE: completed}}
   notify_url: {rig['front']}/notify/epay
   callback_log: {{files: ["{rig['log']}"], format: combined}}
-  provider: {{kind: epay, gateway: {shop.base}/, merchant_id: "1001", md5_key_env: NG_MD5, notify_timeout_s: 1,
+  provider: {{kind: epay, gateway: {shop.base}/, merchant_id: "1001", md5_key_env: NG_MD5, notify_timeout_s: 5,
              retry_schedule_s: [0, 60, 180, 1140, 3300]}}
 """, encoding="utf-8")
     return str(p)
