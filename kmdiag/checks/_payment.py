@@ -34,19 +34,11 @@ def timeout_ms(c: CheckContext) -> float:
 
 
 def reply_ok(cb: dict[str, Any], provider: str, success_reply: str | None = None) -> bool:
-    """The provider's own rule: epay "success" anywhere in a 200 body; Alipay exactly ``success``;
-    WeChat Pay v3 any 200/204."""
-    status = cb.get("status")
-    body = str(cb.get("reply") or "")
-    if provider == "wechatpay":
-        return status in (200, 204)
-    if status != 200:
-        return False
-    if provider == "alipay":
-        return body == (success_reply or "success")
-    if success_reply and success_reply not in ("success",):
-        return success_reply in body
-    return any(w in body for w in ("success", "SUCCESS", "Success"))
+    """The provider's own rule (each provider module's ``reply_ok``): epay "success" anywhere in a 200
+    body; Alipay exactly ``success``; WeChat Pay v3 any 200/204."""
+    from kmdiag.payment.providers.base import provider_module
+
+    return bool(provider_module(provider).reply_ok(cb.get("status"), str(cb.get("reply") or ""), success_reply))
 
 
 def accepted(cb: dict[str, Any], c: CheckContext) -> bool:

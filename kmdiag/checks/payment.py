@@ -72,6 +72,10 @@ def provider_answer(c: CheckContext) -> CheckResult:
                                           en=f"the provider refused the merchant credentials: {why} (wrong merchant id or key)"), ev)
     if err.startswith("provider"):
         ev["cause_hint"] = "provider-error"
+        if "invalid-signature" in err or "SIGN_ERROR" in err:  # the gateway could not verify kmdiag's signed request
+            return CheckResult(Status.FAIL, T(
+                zh=f"渠道返回了错误：{why}——渠道验不过 kmdiag 的请求签名：配置的应用/商户私钥与上传到渠道的公钥不是一对",
+                en=f"the provider answered with an error: {why} — it cannot verify kmdiag's signed request: the configured app/merchant private key does not match the public key uploaded to the provider"), ev)
         return CheckResult(Status.FAIL, T(zh=f"渠道返回了错误：{why}", en=f"the provider answered with an error: {why}"), ev)
     if err == "rate-limited":
         return CheckResult(Status.ERROR, T(zh=f"渠道限流（{p.get('retry_after') or '?'} 秒后再试）", en=f"the provider rate-limited the query (retry in {p.get('retry_after') or '?'} s)"), ev)

@@ -106,6 +106,11 @@ NOTIFY_METHOD = "POST"
 SUCCESS_REPLY = "success"
 
 
+def reply_ok(status: Any, body: str, success_reply: str | None = None) -> bool:
+    """Alipay: exactly ``success`` (7 characters, nothing around it) with HTTP 200."""
+    return status == 200 and body == (success_reply or "success")
+
+
 def callback_amount(params: Mapping[str, Any]) -> Any:
     return to_decimal(params.get("total_amount"))
 

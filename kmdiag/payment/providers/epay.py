@@ -86,6 +86,15 @@ NOTIFY_METHOD = "GET"
 SUCCESS_REPLY = "success"
 
 
+def reply_ok(status: Any, body: str, success_reply: str | None = None) -> bool:
+    """彩虹易支付's test: HTTP 200 and ``success``/``SUCCESS``/``Success`` anywhere in the body (``strpos``)."""
+    if status != 200:
+        return False
+    if success_reply and success_reply not in ("success",):
+        return success_reply in body
+    return any(w in body for w in ("success", "SUCCESS", "Success"))
+
+
 def callback_amount(params: Mapping[str, Any]) -> Any:
     return to_decimal(params.get("money"))
 

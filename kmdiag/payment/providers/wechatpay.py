@@ -101,6 +101,11 @@ NOTIFY_METHOD = "POST"
 SUCCESS_REPLY = None  # any HTTP 200/204
 
 
+def reply_ok(status: Any, body: str, success_reply: str | None = None) -> bool:
+    """WeChat Pay v3: the HTTP status decides — 200 or 204, whatever the body says."""
+    return status in (200, 204)
+
+
 def callback_amount(params: Mapping[str, Any]) -> Any:
     amt = params.get("amount")
     if isinstance(amt, Mapping) and amt.get("total") is not None:
@@ -214,6 +219,8 @@ class WechatPayProvider:
             body = {}
         if r.status_code == 404 and body.get("code") == "ORDER_NOT_EXIST":
             return ProviderRecord(order_id, False, False, "ORDER_NOT_EXIST", None, None, None, body)
+        if r.status_code in (401, 403) and body.get("code"):  # SIGN_ERROR, NO_AUTH ...: the merchant's credentials
+            return error_record(order_id, f"auth: {body.get('code')} {body.get('message', '')}".strip(), raw=body)
         if r.status_code != 200:
             return http_error(order_id, r.status_code, r.headers, r.text)
         if self.platform_public_key and not verify_signature(
