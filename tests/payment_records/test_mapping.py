@@ -146,3 +146,28 @@ def test_problem_never_comes_without_a_cause(kind: str, sched: str) -> None:
                 seen += 1
                 assert causes, (prov, cbs, st, [(f.id, f.status) for f in findings])
     assert seen > 100
+
+
+def test_each_provider_judges_every_shape() -> None:
+    from urllib.parse import urlencode
+
+    from kmdiag.payment.providers import alipay, epay, wechatpay
+    from tests.payment_records.othershop import rsa_pair
+
+    p = epay.notify_params(pid="1", trade_no="T", out_trade_no="K", type="alipay", name="n", money="1", key="k")
+    assert epay.verify_callback({"params": p}, "k")["code"] == "valid"
+    assert epay.verify_callback({"params": p}, "other")["code"] == "invalid"
+    assert epay.verify_callback({"params": {"out_trade_no": "K"}}, "k")["code"] == "unsigned"
+    priv, pub = rsa_pair()
+    signed = alipay.sign_notify({"out_trade_no": "K", "total_amount": "1.00", "subject": "卡密", "charset": "gbk"}, priv)
+    raw = urlencode(signed, encoding="gbk")  # a GBK shop: the raw body decodes in its own charset
+    assert alipay.verify_callback({"raw_body": raw}, pub)["code"] == "valid"
+    assert alipay.verify_callback({"params": signed}, rsa_pair()[1])["code"] == "invalid"
+    key = "0123456789abcdef0123456789abcdef"
+    body = '{"resource":' + __import__("json").dumps(wechatpay.encrypt_resource({"out_trade_no": "K"}, key, "abcdefabcdef")) + "}"
+    h = {"Wechatpay-Timestamp": "1", "Wechatpay-Nonce": "n", "Wechatpay-Serial": "PUB_KEY_ID_2",
+         "Wechatpay-Signature": wechatpay.sign(wechatpay.message("1", "n", body), priv)}
+    v = wechatpay.verify_callback({"headers": h, "raw_body": body}, pub, key, "PUB_KEY_ID_1")
+    assert (v["signature"], v["decrypted"], v["transaction"]["out_trade_no"], v["serial_mismatch"]) == (True, True, "K", True)
+    v = wechatpay.verify_callback({"headers": {}, "raw_body": body}, pub, "f" * 32)
+    assert (v["code"], v["decrypt_code"]) == ("headers-missing", "wrong-apiv3-key")  # a CDN stripped them; the key is wrong
