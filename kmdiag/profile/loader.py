@@ -78,6 +78,9 @@ def parse_profile(text: str, filename: str = "<profile>") -> Profile:
         err = exc.errors()[0]
         loc = tuple(err.get("loc", ()))
         line = _line_of(root, loc)
+        named = str(err.get("msg", "")).removeprefix("Value error, ").split(" ", 1)[0]
+        if err.get("type") == "value_error" and re.fullmatch(r"[a-z][a-z0-9_]*", named):  # "md5_key_env belongs to ...": its own line
+            line = _line_of(root, loc + (named,))
         where = ".".join(str(x) for x in loc) or "(top level)"
         msg = _message(err, loc)
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""

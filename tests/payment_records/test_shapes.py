@@ -237,3 +237,27 @@ def test_detect_reads_the_platform_from_its_front_page() -> None:
         assert detect(f"http://127.0.0.1:{srv.port}/", 3)[0] == "acg-faka"
     finally:
         srv.close()
+
+
+def test_a_db_export_in_csv(cli, shop: OtherShop, tmp_path: Path, monkeypatch) -> None:
+    import csv
+
+    oid = "OS-CSV-1"
+    shop.add_order(oid)
+    export = tmp_path / "pay_notify_log.csv"
+    with open(export, "w", newline="", encoding="utf-8-sig") as fh:  # a spreadsheet-style export, BOM and all
+        w = csv.writer(fh)
+        w.writerow(["id", "order_sn", "created_at", "method", "request_body", "http_code", "response", "ms"])
+        w.writerow([1, "OS-CSV-0", cn_time(time.time() - 90), "POST", "a=1", 200, "success", 12])
+        w.writerow([2, oid, cn_time(time.time() - 30), "POST", urlencode(_epay(oid, "stale-key")), 200, "fail", 15])
+    src = f"""      - name: db-export
+        files: ["{export}"]
+        format: csv
+        fields: {{order_id: order_sn, time: created_at, method: method, form: request_body, status: http_code, reply: response, duration: ms}}
+"""
+    prof = _profile(tmp_path, shop, EPAY.replace("BASE", shop.base), src)
+    code, r = _run(cli, monkeypatch, shop, prof, oid, OS_MD5=shop.md5_key)
+    c = _checks(r)
+    assert c["payment.callbacks-received"]["evidence"]["count"] == 1  # only this order's row
+    assert c["payment.callback-signature"]["evidence"]["invalid"] == 1
+    assert r["causes"][0]["id"] == "payment.signature-invalid"
