@@ -190,7 +190,7 @@ def search_rows(paths: list[str], order_id: str, *, fmt: str, order_field: Any =
                 deadline: float | None = None, max_rows: int = MAX_RESULTS) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Rows of JSON-lines or CSV files (a shop's own log, a DB export) about ``order_id``.
 
-    A row is read when its line names the order as a whole token (or, with ``order_field`` — a
+    A row is read when its line names the order as a whole token (and, with ``order_field`` — a
     function row → value — when that value equals the order), or when it contains ``candidate``
     (WeChat Pay v3 notifies name the order only inside their encrypted resource: the caller opens
     them and keeps its own). Returns (rows as ``{"row", "source", "line_no", "match"}``, errors).
@@ -216,8 +216,8 @@ def search_rows(paths: list[str], order_id: str, *, fmt: str, order_field: Any =
                         header = next(csv.reader([to_text(line).lstrip("\ufeff")]), [])
                         continue
                     named = id_in(line, oid)
-                    if not named and order_field is None and not (candidate and candidate in line):
-                        continue
+                    if not named and not (candidate and candidate in line):
+                        continue  # a row whose order field is this order names it: no need to parse the others
                     try:
                         if file_fmt == "csv":
                             row: Any = dict(zip(header or [], next(csv.reader([to_text(line)]), []), strict=False))
@@ -225,12 +225,11 @@ def search_rows(paths: list[str], order_id: str, *, fmt: str, order_field: Any =
                             row = json.loads(to_text(line))
                     except (ValueError, RecursionError, csv.Error):
                         continue
-                    if order_field is not None:
+                    if order_field is not None and named:
                         value = order_field(row)
-                        if value is not None and str(value) == order_id:
-                            named = True
-                        elif not named and not (candidate and candidate in line):
-                            continue
+                        named = value is not None and str(value) == order_id
+                        if not named and not (candidate and candidate in line):
+                            continue  # another order's row that mentions this one
                     rows.append({"row": row, "source": f"{path}:{n}", "line_no": n,
                                  "match": "order_id" if named else "candidate"})
                     if len(rows) >= max_rows:

@@ -66,7 +66,7 @@ def parse_time(value: Any, tz: timezone) -> float | None:
     return (dt if dt.tzinfo else dt.replace(tzinfo=tz)).timestamp()
 
 
-def _search(expr: str | None, row: Any) -> Any:
+def field_of(expr: str | None, row: Any) -> Any:
     if not expr:
         return None
     import jmespath
@@ -115,7 +115,7 @@ def _duration_ms(v: Any, unit: str) -> int | None:
 
 def from_row(row: Any, fields: Any, *, tz: timezone, duration_unit: str = "ms", source: str) -> dict[str, Any]:
     """One source row mapped by the profile's ``fields`` (a RecordFields) into a record."""
-    g = {name: _search(getattr(fields, name), row) for name in type(fields).model_fields}
+    g = {name: field_of(getattr(fields, name), row) for name in type(fields).model_fields}
     url = g["url"] if isinstance(g["url"], str) else None
     path, query = g["path"] if isinstance(g["path"], str) else None, _pairs(g["query"])
     if url:

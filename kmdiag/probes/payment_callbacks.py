@@ -86,9 +86,9 @@ async def _from_api(ctx: ProbeContext, src: Any, oid: str) -> tuple[list[dict[st
     except ValueError:
         info["error"] = f"HTTP {r.status_code}: not JSON"
         return [], info
-    from kmdiag.payment.records import _search
+    from kmdiag.payment.records import field_of
 
-    rows = _search(src.records or DEFAULT_API_RECORDS, body)
+    rows = field_of(src.records or DEFAULT_API_RECORDS, body)
     if r.status_code >= 400 or not isinstance(rows, list):
         info["error"] = f"HTTP {r.status_code}" + ("" if r.status_code >= 400 else ": no list of records at "
                                                    + repr(src.records or "data.notifies"))
@@ -105,12 +105,12 @@ async def _from_api(ctx: ProbeContext, src: Any, oid: str) -> tuple[list[dict[st
 async def _from_rows(ctx: ProbeContext, src: Any, oid: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """JSON lines or CSV (a shop's own log, a DB export), mapped by the source's fields."""
     from kmdiag.payment.logs import search_rows
-    from kmdiag.payment.records import _search, from_row, zone
+    from kmdiag.payment.records import field_of, from_row, zone
     from kmdiag.profile.records_schema import RecordFields
 
     fields = src.fields or RecordFields()
     info: dict[str, Any] = {"name": src.label, "kind": "files", "files": list(src.files), "error": None}
-    by_field = (lambda row: _search(fields.order_id, row)) if fields.order_id else None
+    by_field = (lambda row: field_of(fields.order_id, row)) if fields.order_id else None
     candidate = b"ciphertext" if ctx.profile.payment.provider.kind == "wechatpay" else None
     try:
         rows, errors = await asyncio.wait_for(asyncio.to_thread(
