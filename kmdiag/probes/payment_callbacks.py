@@ -50,7 +50,7 @@ async def callbacks(ctx: ProbeContext) -> dict[str, Any]:
                 out["log_error"] = info["error"]
         if info.get("error") is None:
             out["sources"].append(info["name"])
-            groups.append(records)
+            groups.append([r for r in records if not _own(r)])
     merged = merge(groups)
     _verify(ctx, merged, oid, out)
     out["callbacks"] = merged[-MAX_CALLBACKS:]
@@ -161,13 +161,19 @@ def _keep_notifies(ctx: ProbeContext, recs: list[dict[str, Any]]) -> list[dict[s
     want_re = re.compile("^" + ".*".join(re.escape(p) for p in want.split("{order_id}")) + "$") if want else None
     out = []
     for r in recs:
-        if "kmdiag/" in str(r.get("user_agent") or ""):
+        if _own(r):
             continue
         path = r.get("path")
         if path and not ((want_re is not None and want_re.match(path)) or _NOTIFYISH.search(path)):
             continue
         out.append(r)
     return out
+
+
+def _own(r: dict[str, Any]) -> bool:
+    """kmdiag's own request (an earlier run's unsigned notify probe) is never evidence."""
+    ua = str(r.get("user_agent") or next((v for k, v in (r.get("headers") or {}).items() if k.lower() == "user-agent"), ""))
+    return "kmdiag/" in ua or "kmdiag_probe" in (r.get("params") or {})
 
 
 def _verify(ctx: ProbeContext, recs: list[dict[str, Any]], oid: str, out: dict[str, Any]) -> None:

@@ -171,3 +171,11 @@ def test_each_provider_judges_every_shape() -> None:
     assert (v["signature"], v["decrypted"], v["transaction"]["out_trade_no"], v["serial_mismatch"]) == (True, True, "K", True)
     v = wechatpay.verify_callback({"headers": {}, "raw_body": body}, pub, "f" * 32)
     assert (v["code"], v["decrypt_code"]) == ("headers-missing", "wrong-apiv3-key")  # a CDN stripped them; the key is wrong
+
+
+def test_kmdiags_own_requests_are_never_callbacks() -> None:
+    from kmdiag.probes.payment_callbacks import _own
+
+    assert _own({"params": {"out_trade_no": "KM1", "kmdiag_probe": "1"}})
+    assert _own({"user_agent": "kmdiag/0.1.0 (+https://kmdiag)", "params": {}})
+    assert not _own({"user_agent": "Mozilla/5.0", "params": {"out_trade_no": "KM1"}})
