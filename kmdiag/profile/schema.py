@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from kmdiag.payment.providers.base import PROVIDERS
 from kmdiag.profile.records_schema import (
     DEFAULT_API_FIELDS,
     CallbackSource,
@@ -153,11 +154,15 @@ class Admin(_M):
     send_as: SendAs = Field(default_factory=lambda: SendAs(header="X-Admin-Token"))
 
 
+# The kinds come from the one provider map: a new provider is its module + an entry there.
+ProviderKind = Literal.__getitem__(tuple(PROVIDERS))
+
+
 class Provider(_M):
     """The payment provider. Key fields are named for what they hold and belong to one kind;
     ``key_env`` / ``public_key_env`` (which meant different secrets per kind) still load, with a warning."""
 
-    kind: Literal["epay", "alipay", "wechatpay"] = "epay"
+    kind: ProviderKind = "epay"  # type: ignore[valid-type]
     gateway: str | None = None
     merchant_id: str | None = None
     md5_key_env: str | None = Field(None, description="epay: the merchant MD5 key (signs and verifies notifies, authorises api.php).")
