@@ -61,8 +61,9 @@ def order_expired(f: FindingIndex) -> Match | None:
               Step("operator", T(zh="改正回调地址（协议、域名、路径须与店铺路由一致，不能重定向，须接受渠道的请求方法），检查伪静态规则与 APP_URL。", en="Fix the notify URL (scheme, host and path must match the shop's route, no redirect, the provider's method accepted); check rewrite rules and APP_URL.")))
        )
 def callback_url_wrong(f: FindingIndex) -> Match | None:
-    if f.failed("payment.notify-url"):
-        return Match(0.9, ["payment.notify-url"], _params(f, **_detail(f, "payment.notify-url")))
+    for check_id in ("payment.notify-url-handed", "payment.notify-url"):  # what the shop handed the provider first
+        if f.failed(check_id):
+            return Match(0.9, [check_id], _params(f, **_detail(f, check_id)))
     return None
 
 
