@@ -151,11 +151,13 @@ function post(url, data){
 }
 function toast(msg){var t=document.querySelector(".toast");t.textContent=msg;t.style.display="block";setTimeout(function(){t.style.display="none";},2500);}
 function val(n){var e=document.querySelector("[name="+n+"]");return e?e.value:"";}
+var trading=false;
 function trade(payId){
+  if(trading){return;} trading=true;
   post("/user/api/order/trade",{item_id:item.id,num:val("num")||1,contact:val("contact"),captcha:val("captcha"),pay_id:payId,device:0}).then(function(res){
     if(res.code===200){ if(res.data.url){location.href=res.data.url;} else {toast(res.msg);} }
     else { toast(res.msg); var img=document.querySelector(".captcha-img"); if(img){img.src="/user/captcha/image?action=trade&_t="+Date.now();} }
-  }).catch(function(){toast("网络错误，请重试");});
+  }).catch(function(){toast("网络错误，请重试");}).then(function(){trading=false;});
 }
 post("/user/api/index/pay?itemId="+item.id,{}).then(function(pays){
   var list=document.querySelector(".pay-list");
