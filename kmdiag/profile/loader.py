@@ -215,4 +215,4 @@ def require_rooted(prof: Profile, name: str, command: str = "order") -> Profile:
                   f"copy it (kmdiag profiles show {name} > my-shop.yaml), set base_url and the gateway, "
                   f"then: kmdiag {command} ORDER_ID --profile my-shop.yaml"),
         )
-    return prof
+    return reroot(prof, prof.base_url)  # a placeholder left in a copied profile is dropped, never contacted

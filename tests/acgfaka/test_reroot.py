@@ -61,3 +61,15 @@ def test_a_built_in_profile_without_a_url_is_a_usage_error(capsys: pytest.Captur
         assert run(args) == 2
         err = capsys.readouterr().err
         assert "no shop address" in err and "example.com" not in err
+
+
+def test_a_copied_profile_keeps_its_own_host_and_drops_left_over_placeholders(tmp_path) -> None:
+    from kmdiag.profile.loader import require_rooted
+
+    text = builtin_profiles()["acg-faka"].read_text(encoding="utf-8").replace(
+        "base_url: https://shop.example.com/", "base_url: https://faka.mine.test/")
+    f = tmp_path / "mine.yaml"
+    f.write_text(text, encoding="utf-8")
+    p = require_rooted(load_profile(str(f)), str(f), "payment")
+    assert p.base_url == "https://faka.mine.test/"
+    assert p.payment.notify_url is None and p.payment.provider.gateway is None  # forgotten: unset, not contacted
