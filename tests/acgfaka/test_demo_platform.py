@@ -109,3 +109,33 @@ def test_port_dropping_proxy_hands_the_gateway_port_80() -> None:
         assert o.status == 0
         assert d.gateway.orders[o.trade_no].attempts[0]["error"]  # the gateway's notify was refused at port 80
         assert epay.verify({k: v for k, v in o.option.items() if k != "action"}, d.store.epay_key)
+
+
+def _buy(d: Any, c: httpx.Client, **form: str) -> dict[str, Any]:
+    base = d.base_url.rstrip("/")
+    c.get(f"{base}/item/1")
+    c.get(f"{base}/user/captcha/image", params={"action": "trade"})
+    code = d.store.captchas.get(c.cookies.get("ACG-SHOP") or "", "")
+    data = {"item_id": "1", "num": "1", "contact": "13800138000", "pay_id": "1", "captcha": code} | form
+    return c.post(f"{base}/user/api/order/trade", data=data).json()
+
+
+@pytest.mark.parametrize(("fault", "msg"), [("sold-out", "库存不足"), ("members-only", "请先登录后再购买哦")])
+def test_trade_refusals(fault: str, msg: str) -> None:
+    from kmdiag.demo.acgfaka.mode import AcgFakaDemo
+
+    with AcgFakaDemo([fault], "order") as d, _c(d) as c:
+        assert _buy(d, c) == {"code": 0, "msg": msg}
+        assert d.store.order_rows() == 0
+        if fault == "sold-out":
+            assert '"stock": 0' in c.get(d.base_url + "item/1").text
+
+
+def test_trade_with_the_right_captcha_creates_a_real_order(shop: Any) -> None:
+    with _c(shop) as c:
+        rows = shop.store.order_rows()
+        res = _buy(shop, c)
+        assert res["code"] == 200 and res["msg"] == "下单成功"
+        assert re.fullmatch(r"/user/pay/order\.\d{18}\.2", res["data"]["url"]) and res["data"]["amount"] == 1.5
+        assert shop.store.order_rows() == rows + 1
+        assert _buy(shop, c, captcha="0000x")["msg"] == "验证码错误"  # one code, one try
