@@ -184,6 +184,8 @@ def retry_pending(f: FindingIndex) -> Match | None:
               Step("operator", T(zh="放行渠道的回调（CDN/WAF 规则、IP 白名单），确认网关的重试计划任务在运行，并定期运行 kmdiag payment --sweep。", en="Let the provider's callbacks through (CDN/WAF rules, IP allow-lists), make sure the gateway's retry cron runs, and run kmdiag payment --sweep regularly.")))
        )
 def callback_missing(f: FindingIndex) -> Match | None:
+    if f.failed("payment.notify-url-handed"):  # the shop handed out a URL that cannot reach it: not lost on the way
+        return None
     if f.failed("payment.callbacks-received"):
         conf = 0.85 if f.status("payment.notify-endpoint") == Status.PASS else 0.6
         return Match(conf, ["payment.callbacks-received", "payment.status-consistent"], _params(f))

@@ -39,6 +39,7 @@ def test_wrong_epay_key_in_the_shop(capsys: pytest.CaptureFixture[str]) -> None:
 def test_port_dropping_proxy(capsys: pytest.CaptureFixture[str]) -> None:
     code, report, _ = _payment(capsys, "--fault", "proxy-drops-port")
     assert cause_ids(report)[0] == "payment.callback-url-wrong"
+    assert "payment.callback-missing" not in cause_ids(report)  # not lost on the way: handed a wrong URL
     assert code == 1
     handed = {c["id"]: c for c in report["checks"]}["payment.notify-url-handed"]
     assert handed["status"] == "fail" and handed["evidence"]["problem"] == "port"
