@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from kmdiag.probes._base import Skip
 from kmdiag.probes._context import ProbeContext
-from kmdiag.probes._payment import client, net_error, now, order_id
+from kmdiag.probes._payment import client, field, net_error, now, order_id
 from kmdiag.registry import probe
 
 MAX_PAGE = 200_000
@@ -44,12 +44,13 @@ class _Form(HTMLParser):
             self._in, self._done = False, True
 
 
-@probe("payment.handed-notify-url", layer="payment", commands=("payment",), needs=("payment.order",), timeout=6.0)
+@probe("payment.handed-notify-url", layer="payment", commands=("payment",), needs=("payment.order", "payment.provider"),
+       timeout=6.0)
 async def handed_notify_url(ctx: ProbeContext) -> dict[str, Any]:
-    """Read the notify URL handed to the provider from the order record or the cashier page."""
+    """Read the notify URL handed to the provider from the order record, the provider's record or the cashier page."""
     oid = order_id(ctx)
     spec = ctx.profile.payment.handed_notify_url
-    if spec is None or not (spec.page or spec.order_field):
+    if spec is None or not (spec.page or spec.order_field or spec.provider_field):
         raise Skip("the profile names no place to read the notify URL handed to the provider (payment.handed_notify_url)")
     out: dict[str, Any] = {"order_id": oid, "observed_at": now(), "notify_url": None, "source": None, "error": None}
     if spec.order_field:
@@ -57,8 +58,13 @@ async def handed_notify_url(ctx: ProbeContext) -> dict[str, Any]:
         if value:
             out.update(notify_url=str(value), source="order")
             return out
+    if spec.provider_field:
+        value = field(ctx.data("payment.provider").get("raw") or {}, spec.provider_field)
+        if value:
+            out.update(notify_url=str(value), source="provider")
+            return out
     if not spec.page:
-        out["error"] = "the order record holds no notify URL"
+        out["error"] = "neither the order record nor the provider's record holds a notify URL"
         return out
     url = ctx.profile.url(spec.page.replace("{order_id}", oid))
     out["page"] = url

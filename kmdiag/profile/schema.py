@@ -163,6 +163,7 @@ class HandedNotifyUrl(_M):
     page: str | None = Field(None, description="A page holding the form posted to the gateway, e.g. /user/pay/order.{order_id}.2.")
     form_field: str = Field("notify_url", description="The form input (or query parameter) that holds the notify URL.")
     order_field: str | None = Field(None, description="JMESPath into the order record's answer, when the record holds it.")
+    provider_field: str | None = Field(None, description="JMESPath into the provider's own record (its raw query answer).")
 
 
 class Payment(_M):
