@@ -154,7 +154,7 @@ def is_placeholder(host: str | None) -> bool:
     return bool(host) and bool(_PLACEHOLDER.search(str(host).lower().rstrip(".")))
 
 
-def reroot(prof: Profile, url: str) -> Profile:
+def reroot(prof: Profile, url: str, *, keep_page: bool = False) -> Profile:
     """``prof`` pointed at the shop ``url``: base URL, notify URL, API, static and callback URLs all move.
 
     Every absolute URL on the profile's own host (``base_url``'s) gets the URL's scheme, host and
@@ -196,8 +196,9 @@ def reroot(prof: Profile, url: str) -> Profile:
         return obj
 
     data = walk(prof.model_dump(mode="json", exclude_none=False))
-    data["base_url"] = new_origin + "/"
-    if parts.path not in ("", "/") or parts.query:
+    if not keep_page:  # a profile re-rooted onto its own base_url keeps it whole (a /shop/ prefix too)
+        data["base_url"] = new_origin + "/"
+    if not keep_page and (parts.path not in ("", "/") or parts.query):
         data.setdefault("order", {})["product_url"] = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         return Profile.model_validate(data)
@@ -215,4 +216,4 @@ def require_rooted(prof: Profile, name: str, command: str = "order") -> Profile:
                   f"copy it (kmdiag profiles show {name} > my-shop.yaml), set base_url and the gateway, "
                   f"then: kmdiag {command} ORDER_ID --profile my-shop.yaml"),
         )
-    return reroot(prof, prof.base_url)  # a placeholder left in a copied profile is dropped, never contacted
+    return reroot(prof, prof.base_url, keep_page=True)  # a placeholder left in a copied profile is dropped, never contacted

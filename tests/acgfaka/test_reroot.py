@@ -73,3 +73,14 @@ def test_a_copied_profile_keeps_its_own_host_and_drops_left_over_placeholders(tm
     p = require_rooted(load_profile(str(f)), str(f), "payment")
     assert p.base_url == "https://faka.mine.test/"
     assert p.payment.notify_url is None and p.payment.provider.gateway is None  # forgotten: unset, not contacted
+
+
+def test_own_base_url_with_a_path_prefix_is_kept(tmp_path) -> None:
+    from kmdiag.profile.loader import require_rooted
+
+    text = builtin_profiles()["acg-faka"].read_text(encoding="utf-8").replace(
+        "base_url: https://shop.example.com/", "base_url: https://mine.test/shop/")
+    f = tmp_path / "sub.yaml"
+    f.write_text(text, encoding="utf-8")
+    p = require_rooted(load_profile(str(f)), str(f))
+    assert p.base_url == "https://mine.test/shop/" and p.order.product_url == "/item/1"
