@@ -27,7 +27,7 @@ MAX_CALLBACKS = 200
 _NOTIFYISH = re.compile(r"notify|callback|回调", re.I)
 
 
-@probe("payment.callbacks", layer="payment", commands=("payment",), timeout=8.0)
+@probe("payment.callbacks", layer="payment", commands=("payment",), timeout=8.0, needs=("payment.provider",))
 async def callbacks(ctx: ProbeContext) -> dict[str, Any]:
     """Callbacks for the order from every ``callback_log`` source, merged, signatures and resources checked."""
     from kmdiag.payment.records import merge
@@ -46,6 +46,8 @@ async def callbacks(ctx: ProbeContext) -> dict[str, Any]:
             out["endpoint"] = {k: v for k, v in info.items() if k not in ("name", "kind")}
         if info.get("hits") is not None:
             out["log_hits"].extend(info.pop("hits"))
+            out["log_window"] = info.pop("window", None)
+            out["own_requests_dropped"] = out.get("own_requests_dropped", 0) + info.pop("own_dropped", 0)
             if info.get("error"):
                 out["log_error"] = info["error"]
         if info.get("error") is None:
@@ -140,19 +142,39 @@ async def _from_logs(ctx: ProbeContext, src: Any, oid: str) -> tuple[list[dict[s
 
     info: dict[str, Any] = {"name": src.name or "logs", "kind": "files", "files": list(src.files), "error": None}
     try:
-        hits = await asyncio.wait_for(asyncio.to_thread(search_callbacks, list(src.files), oid, fmt=src.format),
-                                      timeout=ctx.timeout(5.0))
+        hits = await asyncio.wait_for(asyncio.to_thread(search_callbacks, list(src.files), oid, fmt=src.format,
+                                                        window=_window(ctx)), timeout=ctx.timeout(5.0))
     except TimeoutError:
         info["error"] = "log search did not finish in time"
         return [], info
     except Exception as exc:
         info["error"] = f"{type(exc).__name__}: {exc}"[:300]
         return [], info
-    hits = list(hits)[:MAX_CALLBACKS]
+    hits, info["window"], info["own_dropped"] = _not_ours(ctx, list(hits)[:MAX_CALLBACKS])
     info["hits"] = hits
     info["count"] = len(hits)
     recs = [from_hit(h) for h in hits if h.get("kind", "callback") == "callback"]
     return _keep_notifies(ctx, recs), info
+
+
+def _window(ctx: ProbeContext) -> tuple[float, float] | None:
+    """Lines naming no order (acg-faka runtime.log) count inside this window around the provider's payment time."""
+    from kmdiag.payment.timewindow import payment_window
+
+    cfg = ctx.profile.payment.provider
+    return payment_window(ctx.data("payment.provider").get("paid_at"), cfg.retry_schedule_s, cfg.notify_timeout_s, now())
+
+
+def _not_ours(ctx: ProbeContext, hits: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[float] | None, int]:
+    """Drop the lines kmdiag's own earlier requests to the notify handler caused (the journal)."""
+    from kmdiag.payment import journal
+
+    targets = [ctx.profile.base_url]
+    if ctx.profile.payment.notify_url:
+        targets.append(ctx.profile.url(ctx.profile.payment.notify_url))
+    kept, dropped = journal.drop_own(hits, journal.windows(targets))
+    win = _window(ctx)
+    return kept, list(win) if win else None, dropped
 
 
 def _keep_notifies(ctx: ProbeContext, recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
