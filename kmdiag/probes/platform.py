@@ -84,8 +84,11 @@ async def platform_probe(ctx: ProbeContext) -> dict[str, Any]:
 
     api_on = configured(ctx.profile.api)
     done = await asyncio.gather(*(one(e) for e in eps))
+    spec = (ctx.profile.order.order_request or "").strip()
+    skipped = (f"order_request '{spec}' is a pattern: only the page's real request (browser layer) is matched against it"
+               if "*" in spec else None)
     return {"address": route["address"], "via_proxy": (route["proxy"] or {}).get("url"),
-            "route_error": route["error"], "endpoints": list(done)}
+            "route_error": route["error"], "endpoints": list(done), "order_api_skipped": skipped}
 
 
 def _refusal(ctx: ProbeContext, r: dict[str, Any]) -> dict[str, Any]:
@@ -101,4 +104,3 @@ def _refusal(ctx: ProbeContext, r: dict[str, Any]) -> dict[str, Any]:
     if not verdict or not verdict["refused"]:
         return {}
     return {"refused": True, "api_code": verdict["code"], "message": verdict["message"]}
-
