@@ -1,0 +1,77 @@
+"""A private (0700) temp dir for the copy of the shopper's profile, removed however the run ends.
+
+The copy holds the shop's cookies: it must not outlive the run. ``remove()`` is called from the
+probe's ``finally`` (normal end, errors, Ctrl-C: the task is cancelled and its ``finally`` runs);
+an ``atexit`` hook and a SIGTERM handler (chained to the previous one) remove whatever is still
+there when the process is stopped some other way.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import signal
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+_live: set[str] = set()
+_lock = threading.Lock()
+_installed = False
+_previous: Any = None
+
+
+def _cleanup() -> None:
+    with _lock:
+        paths = list(_live)
+        _live.clear()
+    for p in paths:
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def _on_term(signum: int, frame: Any) -> None:
+    _cleanup()
+    prev = _previous
+    if callable(prev):
+        prev(signum, frame)
+        return
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def _install() -> None:
+    global _installed, _previous
+    if _installed:
+        return
+    _installed = True
+    atexit.register(_cleanup)
+    if threading.current_thread() is threading.main_thread():
+        try:
+            _previous = signal.getsignal(signal.SIGTERM)
+            signal.signal(signal.SIGTERM, _on_term)
+        except (ValueError, OSError):  # not allowed here (an embedded interpreter): atexit still covers it
+            pass
+
+
+def private_dir(prefix: str = "kmdiag-mybrowser-") -> Path:
+    """A new directory only this user can enter, registered for removal."""
+    _install()
+    path = tempfile.mkdtemp(prefix=prefix)  # mkdtemp creates it 0700
+    os.chmod(path, 0o700)
+    with _lock:
+        _live.add(path)
+    return Path(path)
+
+
+def remove(path: Path | str) -> None:
+    with _lock:
+        _live.discard(str(path))
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def live() -> list[str]:
+    """The copies not yet removed (for tests)."""
+    with _lock:
+        return sorted(_live)
