@@ -298,8 +298,8 @@ def cookie_crypto(profile_dir: Path, host: str) -> dict[str, Any]:
     try:
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1.0)
         try:
-            q = "SELECT substr(encrypted_value, 1, 3), length(value) FROM cookies WHERE host_key IN (%s)" % (
-                ",".join("?" * len(hosts)))
+            marks = ",".join("?" * len(hosts))
+            q = f"SELECT substr(encrypted_value, 1, 3), length(value) FROM cookies WHERE host_key IN ({marks})"
             rows = con.execute(q, sorted(hosts)).fetchall()
         finally:
             con.close()

@@ -76,6 +76,12 @@ def order(
     browser: Annotated[str | None, typer.Option("--browser", help="Path of the browser to drive (or KMDIAG_BROWSER).")] = None,
     trace: Annotated[bool, typer.Option("--trace", help="Save a Playwright trace with the evidence.")] = False,
     token_env: Annotated[str | None, typer.Option("--token-env", help="Environment variable holding your session token.")] = None,
+    my_browser: Annotated[str | None, typer.Option(
+        "--my-browser", flag_value="auto", is_flag=False, metavar="[chrome|msedge|chromium]",
+        help="Also run the check in a private copy of your own browser profile and name what differs (asks first).")] = None,
+    my_browser_profile: Annotated[str | None, typer.Option(
+        "--my-browser-profile", help="With --my-browser: the browser's user-data dir (or one profile dir).")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="With --my-browser: do not ask first.")] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Why does the order button do nothing? Network & DNS → platform → page → account."""
@@ -84,10 +90,23 @@ def order(
 
     _check_choice("--format", format, FORMATS)
     _check_choice("--fail-on", fail_on, ("fail", "warn"))
+    extra: dict[str, object] = {}
+    if my_browser is not None or my_browser_profile:
+        if my_browser and "://" in my_browser and url is None:  # `--my-browser URL`: the flag took the URL
+            url, my_browser = my_browser, "auto"
+        from kmdiag.cli.my_browser import consent
+        from kmdiag.i18n import default_lang
+
+        site = url or ("the demo shop" if demo else (profile or "?"))
+        extra["my_browser"] = consent(None if my_browser in (None, "auto") else my_browser, my_browser_profile, site,
+                                      yes=yes, lang=lang or default_lang())
+        ctx = typer.get_current_context() if hasattr(typer, "get_current_context") else None
+        if ctx is not None and ctx.get_parameter_source("timeout").name == "DEFAULT":
+            timeout = 60.0  # a copy, a visit in it and up to two reruns: more than the clean check's 20 s
     code = run_diagnosis(RunOptions(
         command="order", url=url, profile=profile, demo=demo, faults=list(fault or []), fmt=format, output=output,
         evidence=evidence, lang=lang, timeout=timeout, fail_on=fail_on, only=only, skip=skip, submit=submit,
-        smoke=smoke, debug=debug, extra={"browser_path": browser, "trace": trace, "token_env": token_env},
+        smoke=smoke, debug=debug, extra={"browser_path": browser, "trace": trace, "token_env": token_env, **extra},
     ))
     raise typer.Exit(code)
 

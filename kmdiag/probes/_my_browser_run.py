@@ -32,9 +32,9 @@ _FRESH_JS = """async (u) => {
     const r = await fetch(u, {cache: "no-store", credentials: "same-origin"});
     const t = await r.text();
     return {status: r.status, etag: r.headers.get("etag"), last_modified: r.headers.get("last-modified"),
-            text: t.length > %d ? null : t, length: t.length};
+            text: t.length > MAX ? null : t, length: t.length};
   } catch (e) { return {error: String(e).slice(0, 200)}; }
-}""" % _MAX_BODY
+}""".replace("MAX", str(_MAX_BODY))
 _STORAGE_JS = """() => { const o = {}; try { for (let i = 0; i < localStorage.length && i < 200; i++) {
   const k = localStorage.key(i); o[k] = String(localStorage.getItem(k)).slice(0, 4096); } } catch (e) {} return o; }"""
 _SW_JS = """() => { const c = navigator.serviceWorker && navigator.serviceWorker.controller;

@@ -19,27 +19,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from kmdiag.browser.compare import outcome, worse
 from kmdiag.probes._base import Skip
 from kmdiag.probes._context import ProbeContext
 from kmdiag.registry import probe
-
-
-def outcome(visit: dict[str, Any]) -> dict[str, Any]:
-    """The few facts two visits are compared by."""
-    orders = [o for o in visit.get("order_requests") or [] if o.get("phase") == "click"]
-    blocked = [f for f in visit.get("failed_requests") or [] if "BLOCKED_BY_CLIENT" in (f.get("error") or "").upper()]
-    return {"loaded": bool((visit.get("load") or {}).get("ok")), "button": bool((visit.get("button") or {}).get("found")),
-            "clicked": bool((visit.get("click") or {}).get("attempted")), "ordered": bool(orders),
-            "page_errors": [e.get("message") for e in visit.get("page_errors") or []][:5],
-            "blocked": [f"{f.get('method')} {f.get('url')}" for f in blocked][:5],
-            "disabled": bool((visit.get("state") or {}).get("disabled"))}
-
-
-def worse(copy: dict[str, Any], clean: dict[str, Any]) -> bool:
-    """The copy's visit went wrong where the clean one did not."""
-    if clean.get("ordered") and not copy.get("ordered"):
-        return True
-    return bool(set(copy.get("page_errors") or []) - set(clean.get("page_errors") or []) or copy.get("blocked"))
 
 
 def _executable(family: str, explicit: str | None, environ: Any) -> dict[str, Any]:
@@ -103,6 +86,8 @@ async def my_browser_probe(ctx: ProbeContext) -> dict[str, Any]:
 async def _visits(ctx: ProbeContext, data: dict[str, Any], tmp: Path, exts: list[dict[str, Any]], origin: str) -> None:
     from playwright.async_api import async_playwright
 
+    from kmdiag.browser.userprofile import touches
+
     # On Linux a profile whose cookies use the desktop keyring (v11) keeps the default store, so the
     # keyring of this session may still open them; otherwise Chromium's fixed key, as the copy was written.
     schemes = (data.get("cookie_crypto") or {}).get("schemes") or {}
@@ -118,7 +103,8 @@ async def _visits(ctx: ProbeContext, data: dict[str, Any], tmp: Path, exts: list
         crypto = data.get("cookie_crypto") or {}
         if crypto.get("rows") and rows is not None and rows < crypto["rows"]:
             data["cookies_unreadable"] = crypto["rows"] - rows
-        if not worse(mine, data["clean"]):
+        data["copy_worse"] = worse(mine, data["clean"])
+        if not data["copy_worse"]:
             return
         shop_exts = [e for e in exts if touches(e, origin)]
         if shop_exts and (mine["blocked"] or mine["page_errors"] or not mine["ordered"]) and ctx.remaining() > 8:

@@ -25,11 +25,15 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>商品</title>
 APP_V2 = """(function () {
   var cart = (document.cookie.match(/(?:^|; )km_cart=([^;]*)/) || [])[1];
   if (cart) { JSON.parse(decodeURIComponent(cart)); }
+  var busy = false;
   document.getElementById("buy").addEventListener("click", function () {
+    if (busy) { return; }
+    busy = true;
     fetch(window.SHOP.config.order, {method: "POST", headers: {"Content-Type": "application/json"},
       body: JSON.stringify({contact: document.getElementById("contact").value})})
       .then(function (r) { document.getElementById("msg").textContent = r.ok ? "下单成功" : "下单失败"; })
-      .catch(function () { document.getElementById("msg").textContent = "网络异常"; });
+      .catch(function () { document.getElementById("msg").textContent = "网络异常"; })
+      .finally(function () { busy = false; });
   });
 })();
 """
