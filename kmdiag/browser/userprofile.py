@@ -15,6 +15,7 @@ import platform
 import shutil
 import sqlite3
 import struct
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -299,8 +300,12 @@ def cookie_crypto(profile_dir: Path, host: str) -> dict[str, Any]:
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1.0)
         try:
             marks = ",".join("?" * len(hosts))
-            q = f"SELECT substr(encrypted_value, 1, 3), length(value) FROM cookies WHERE host_key IN ({marks})"
-            rows = con.execute(q, sorted(hosts)).fetchall()
+            # Only cookies the browser keeps across a restart (persistent, not expired): session cookies
+            # are dropped when a browser starts, in the copy as in the shopper's own.
+            now = int((time.time() + 11644473600) * 1_000_000)  # Chrome's clock: microseconds since 1601
+            q = ("SELECT substr(encrypted_value, 1, 3), length(value) FROM cookies WHERE host_key IN "
+                 f"({marks}) AND is_persistent = 1 AND expires_utc > ?")
+            rows = con.execute(q, [*sorted(hosts), now]).fetchall()
         finally:
             con.close()
     except sqlite3.Error as exc:

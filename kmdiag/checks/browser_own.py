@@ -42,7 +42,7 @@ def _fixed(d: dict[str, Any], key: str) -> bool:
 def own_profile(c: CheckContext) -> CheckResult:
     d = _d(c)
     ev = {k: d.get(k) for k in ("browser", "user_data_dir", "profile", "running", "reason", "error", "copied", "caches",
-                                "cookie_crypto", "cookies_unreadable", "other_extensions")}
+                                "cookie_crypto", "unreadable_cookie_count", "other_extensions")}
     if not d.get("readable"):
         why = _REASONS.get(str(d.get("reason")), _REASONS["unreadable"])
         return CheckResult(Status.WARN, T(zh=f"没能读取你的浏览器配置（{d.get('user_data_dir')}：{why.zh}），只做了干净浏览器的检查；{_MANUAL.zh}",
@@ -52,8 +52,8 @@ def own_profile(c: CheckContext) -> CheckResult:
     if not copy.get("launched"):
         return CheckResult(Status.WARN, T(zh=f"无法用你的配置副本启动浏览器（{copy.get('error')}）；{_MANUAL.zh}",
                                           en=f"the browser did not start with the copy of your profile ({copy.get('error')}); {_MANUAL.en}"), ev)
-    if d.get("cookies_unreadable"):
-        n = d["cookies_unreadable"]
+    if d.get("unreadable_cookie_count"):
+        n = d["unreadable_cookie_count"]
         return CheckResult(Status.WARN, T(
             zh=f"该网站有 {n} 个 Cookie 用系统钥匙串加密，副本里无法解密，Cookie 的比较不完整；{_MANUAL.zh}",
             en=f"{n} of this site's cookies are encrypted with the system keyring and cannot be decrypted in a copy, so "

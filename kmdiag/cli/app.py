@@ -59,6 +59,7 @@ def _check_choice(name: str, value: str | None, choices: tuple[str, ...]) -> Non
 
 @app.command()
 def order(
+    cli_ctx: typer.Context,
     url: Annotated[str | None, typer.Argument(help="The product page URL (optional with --profile or --demo).")] = None,
     profile: ProfileOpt = None,
     demo: DemoOpt = False,
@@ -77,7 +78,7 @@ def order(
     trace: Annotated[bool, typer.Option("--trace", help="Save a Playwright trace with the evidence.")] = False,
     token_env: Annotated[str | None, typer.Option("--token-env", help="Environment variable holding your session token.")] = None,
     my_browser: Annotated[str | None, typer.Option(
-        "--my-browser", flag_value="auto", is_flag=False, metavar="[chrome|msedge|chromium]",
+        "--my-browser", metavar="[chrome|msedge|chromium]",
         help="Also run the check in a private copy of your own browser profile and name what differs (asks first).")] = None,
     my_browser_profile: Annotated[str | None, typer.Option(
         "--my-browser-profile", help="With --my-browser: the browser's user-data dir (or one profile dir).")] = None,
@@ -92,16 +93,14 @@ def order(
     _check_choice("--fail-on", fail_on, ("fail", "warn"))
     extra: dict[str, object] = {}
     if my_browser is not None or my_browser_profile:
-        if my_browser and "://" in my_browser and url is None:  # `--my-browser URL`: the flag took the URL
-            url, my_browser = my_browser, "auto"
         from kmdiag.cli.my_browser import consent
         from kmdiag.i18n import default_lang
 
         site = url or ("the demo shop" if demo else (profile or "?"))
         extra["my_browser"] = consent(None if my_browser in (None, "auto") else my_browser, my_browser_profile, site,
                                       yes=yes, lang=lang or default_lang())
-        ctx = typer.get_current_context() if hasattr(typer, "get_current_context") else None
-        if ctx is not None and ctx.get_parameter_source("timeout").name == "DEFAULT":
+        source = cli_ctx.get_parameter_source("timeout") if hasattr(cli_ctx, "get_parameter_source") else None
+        if source is not None and source.name == "DEFAULT":
             timeout = 60.0  # a copy, a visit in it and up to two reruns: more than the clean check's 20 s
     code = run_diagnosis(RunOptions(
         command="order", url=url, profile=profile, demo=demo, faults=list(fault or []), fmt=format, output=output,
@@ -240,9 +239,24 @@ def _root(
     """kmdiag — 卡盟下单/支付诊断工具."""
 
 
+def _optional_value(argv: list[str], flag: str, choices: tuple[str, ...], default: str) -> list[str]:
+    """Let ``flag`` stand alone (``--my-browser`` = ``--my-browser auto``): click options take one value."""
+    out: list[str] = []
+    for i, a in enumerate(argv):
+        out.append(a)
+        if a == "--":
+            return out + argv[i + 1:]
+        nxt = argv[i + 1] if i + 1 < len(argv) else None
+        # A value is a word (``firefox`` is then refused by name); an option or a URL after the flag is not its value.
+        if a == flag and (nxt is None or (nxt not in choices and (nxt.startswith("-") or any(c in nxt for c in ":/.")))):
+            out.append(default)
+    return out
+
+
 def run(argv: list[str]) -> int:
     """Run the CLI; map every exception to a contract exit code. ``--debug`` re-raises internal errors."""
     debug = "--debug" in argv
+    argv = _optional_value(argv, "--my-browser", ("chrome", "msedge", "chromium"), "auto")
     try:
         # Without standalone mode, click returns a command's exit code instead of raising.
         rv = app(args=argv, prog_name="kmdiag", standalone_mode=False)

@@ -24,6 +24,13 @@ from kmdiag.probes._base import Skip
 from kmdiag.probes._context import ProbeContext
 from kmdiag.registry import probe
 
+# Runs before the page's own scripts on every page of the rerun: the site's storage is empty, as after
+# "clear this site's data" (IndexedDB is deleted too; its deletion completes before the page reopens it).
+_CLEAR_STORAGE_JS = """(() => { if (!/^https?:$/.test(location.protocol)) return;
+  try { localStorage.clear(); sessionStorage.clear(); } catch (e) {}
+  try { indexedDB.databases().then(ds => ds.forEach(d => indexedDB.deleteDatabase(d.name)), () => 0); } catch (e) {}
+})();"""
+
 
 def _executable(family: str, explicit: str | None, environ: Any) -> dict[str, Any]:
     """The shopper's own browser when it is installed here, else the browser kmdiag would drive."""
@@ -78,6 +85,7 @@ async def my_browser_probe(ctx: ProbeContext) -> dict[str, Any]:
         data["other_extensions"] = sum(1 for e in exts if not touches(e, origin))
         data["cookie_crypto"] = cookie_crypto(tmp / "Default", parts.hostname or "")
         await _visits(ctx, data, tmp, exts, origin)
+        _scrub(data, [v for k, v in ctx.secrets.items() if k.startswith("mybrowser.")])
     finally:
         scratch.remove(tmp)
     return data
@@ -101,8 +109,8 @@ async def _visits(ctx: ProbeContext, data: dict[str, Any], tmp: Path, exts: list
         data["copy_outcome"] = mine
         rows = first.get("cookies_seen")
         crypto = data.get("cookie_crypto") or {}
-        if crypto.get("rows") and rows is not None and rows < crypto["rows"]:
-            data["cookies_unreadable"] = crypto["rows"] - rows
+        if crypto.get("maybe_unreadable") and rows is not None and rows < crypto["rows"]:
+            data["unreadable_cookie_count"] = crypto["rows"] - rows
         data["copy_worse"] = worse(mine, data["clean"])
         if not data["copy_worse"]:
             return
@@ -161,13 +169,9 @@ async def _one(ctx: ProbeContext, pw: Any, tmp: Path, exts: list[dict[str, Any]]
     try:
         for p in list(context.pages):  # the start page a persistent context opens: not part of the visit
             await p.close()
-        if clear_site_data:
-            host = urlsplit(origin).hostname or ""
-            await context.clear_cookies(domain=host)
-            cdp = await context.browser.new_browser_cdp_session() if context.browser else None
-            if cdp is not None:
-                await cdp.send("Storage.clearDataForOrigin", {"origin": origin,
-                                                              "storageTypes": "local_storage,indexeddb,cookies"})
+        if clear_site_data:  # this site's cookies and storage gone, everything else (cache, workers) kept
+            await context.clear_cookies(domain=urlsplit(origin).hostname or "")
+            await context.add_init_script(_CLEAR_STORAGE_JS)
         out["visit"] = await _visit(sub, None, context=context, guard=watch.guard)
         out["guard"] = watch.guarded
         if watch.page is not None and ctx.remaining() > 3:
@@ -185,3 +189,31 @@ async def _one(ctx: ProbeContext, pw: Any, tmp: Path, exts: list[dict[str, Any]]
         except Exception:
             pass
     return out
+
+
+def _scrub(obj: Any, values: list[str]) -> Any:
+    """Mask the start of a site value wherever a message quotes it cut short (``"v1:42|KM"... is not
+    valid JSON``): the redactor masks whole values, a browser's error text may hold only a prefix."""
+    vals = sorted({v for v in values if len(v) >= 6}, key=len, reverse=True)
+    if not vals:
+        return obj
+
+    def text(t: str) -> str:
+        for v in vals:
+            for n in range(len(v), 5, -1):
+                if v[:n] in t:
+                    t = t.replace(v[:n], "[REDACTED]")
+                    break
+        return t
+
+    def walk(o: Any) -> Any:
+        if isinstance(o, dict):
+            for k, v in o.items():
+                o[k] = walk(v)
+        elif isinstance(o, list):
+            o[:] = [walk(x) for x in o]
+        elif isinstance(o, str):
+            return text(o)
+        return o
+
+    return walk(obj)

@@ -69,6 +69,7 @@ class Shop:
         self.sw = sw
         self.hashed = hashed  # release-named script files (app.1.js / app.2.js) instead of one /static/app.js
         self.orders = 0
+        self.posts: list[dict[str, object]] = []
         self.hits: dict[str, int] = {}
         shop = self
 
@@ -102,6 +103,7 @@ class Shop:
 
             def do_POST(self) -> None:  # noqa: N802
                 shop.orders += 1
+                shop.posts.append({"path": self.path, "headers": dict(self.headers)})
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 self._send(200, json.dumps({"code": 0}).encode(), "application/json", {})
 
