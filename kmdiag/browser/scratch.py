@@ -31,8 +31,29 @@ def _cleanup() -> None:
         shutil.rmtree(p, ignore_errors=True)
 
 
+# The browser still running on the copy may write into it while it is being removed (it dies only once
+# kmdiag's Playwright driver sees kmdiag gone), so a detached remover keeps at it for a few seconds.
+_REMOVER = ("import shutil, sys, time, os\n"
+            "end = time.monotonic() + 8\n"
+            "while time.monotonic() < end:\n"
+            "    for p in sys.argv[1:]: shutil.rmtree(p, ignore_errors=True)\n"
+            "    if not any(os.path.exists(p) for p in sys.argv[1:]): time.sleep(0.5)\n"
+            "    time.sleep(0.1)\n")
+
+
 def _on_term(signum: int, frame: Any) -> None:
+    with _lock:
+        paths = list(_live)
     _cleanup()
+    if paths:
+        try:
+            import subprocess
+            import sys
+
+            subprocess.Popen([sys.executable, "-c", _REMOVER, *paths], start_new_session=True,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:
+            pass
     prev = _previous
     if callable(prev):
         prev(signum, frame)

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -150,3 +153,25 @@ def test_unreadable_profile_falls_back_to_the_clean_check(stale: tuple[Any, Path
     own = next(c for c in report["checks"] if c["id"] == "browser.own-profile")
     assert own["status"] == "warn" and "private" in own["summary"]
     assert checks(report)["browser.click-sends-order"] == "pass"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_copy_is_removed_when_interrupted(stale: tuple[Any, Path], tmp_path: Path, sig: signal.Signals) -> None:
+    shop, udd = stale
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "kmdiag", "order", shop.url, "--my-browser", "chromium",
+                             "--my-browser-profile", str(udd), "--yes", "--only", "browser", "--format", "json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline and not list(tmp_path.glob("kmdiag-mybrowser-*")):
+        time.sleep(0.05)
+    assert list(tmp_path.glob("kmdiag-mybrowser-*")), "the copy was never made"
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    end = time.monotonic() + 10  # after SIGTERM a detached remover outlasts the dying browser's last writes
+    while time.monotonic() < end and list(tmp_path.glob("kmdiag-mybrowser-*")):
+        time.sleep(0.1)
+    assert not list(tmp_path.glob("kmdiag-mybrowser-*")), err.decode()[-500:]
+    assert b"Traceback" not in err
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130
