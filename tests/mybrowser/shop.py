@@ -58,15 +58,21 @@ self.addEventListener("fetch", e => {
   e.respondWith(caches.match(e.request).then(r => r || fetch(e.request)));
 });
 """
+# A worker that answers every request itself (fetch(e.request), POSTs too): its own fetches are not
+# the page's requests, so a guard that only sees the page's network would miss an order sent this way.
+SW_ALL = SW.replace('if (e.request.method !== "GET" || new URL(e.request.url).pathname !== "/item") return;',
+                    'if (e.request.method !== "GET" || new URL(e.request.url).pathname !== "/item") {'
+                    ' e.respondWith(fetch(e.request)); return; }')
 CSS = "body{font-family:sans-serif} #buy{padding:8px 16px;background:#c00;color:#fff}"
 
 
 class Shop:
     """``release`` 1 or 2; ``sw`` registers the service worker (release 1 only references app.1.js)."""
 
-    def __init__(self, *, sw: bool = False, hashed: bool = False) -> None:
+    def __init__(self, *, sw: bool = False, hashed: bool = False, sw_all: bool = False) -> None:
         self.release = 1
-        self.sw = sw
+        self.sw = sw or sw_all
+        self.sw_all = sw_all
         self.hashed = hashed  # release-named script files (app.1.js / app.2.js) instead of one /static/app.js
         self.orders = 0
         self.posts: list[dict[str, object]] = []
@@ -97,7 +103,8 @@ class Shop:
                 elif path == "/static/site.css":
                     self._send(200, CSS.encode(), "text/css", {"Cache-Control": "public, max-age=600"})
                 elif path == "/sw.js" and shop.sw:
-                    self._send(200, SW.encode(), "application/javascript", {"Cache-Control": "no-cache"})
+                    self._send(200, (SW_ALL if shop.sw_all else SW).encode(), "application/javascript",
+                               {"Cache-Control": "no-cache"})
                 else:
                     self._send(404, b"not found", "text/plain", {})
 

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's /usr/bin/chromium")]
 
 
-async def _visit(udd: Path, url: str, origin: str) -> tuple[Session, dict[str, object]]:
+async def _visit(udd: Path, url: str, origin: str, bypass: bool = True) -> tuple[Session, dict[str, object]]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
@@ -32,14 +32,22 @@ async def _visit(udd: Path, url: str, origin: str) -> tuple[Session, dict[str, o
             s.origin = origin
             s.attach()
             w = Watch(origin)
+            if not bypass:  # control: the worker stays in the path of the page's requests
+                w._bypass = _no_bypass  # type: ignore[method-assign]
             await w.guard(page, s)
             await page.goto(url)
+            await asyncio.sleep(0.1)  # the visit settles before it clicks
+            sw = await page.evaluate("!!navigator.serviceWorker.controller")
             s.phase = "click"
             seen = await page.evaluate("fetch('/api/order', {method: 'POST', body: '{}'}).then(r => r.status, e => 'failed')")
             await asyncio.sleep(0.2)
-            return s, {"seen": seen, "guarded": w.guarded, "assets": w.assets}
+            return s, {"seen": seen, "guarded": w.guarded, "assets": w.assets, "controlled": sw}
         finally:
             await ctx.close()
+
+
+async def _no_bypass() -> None:
+    return None
 
 
 def test_order_is_stopped_and_the_cache_is_used(tmp_path: Path) -> None:
@@ -53,3 +61,12 @@ def test_order_is_stopped_and_the_cache_is_used(tmp_path: Path) -> None:
         assert out["guarded"] == "fetch"
         app = next(a for a in out["assets"].values() if a["url"].endswith("/static/app.js"))
         assert app["from_disk_cache"] is True
+
+
+def test_order_is_stopped_under_a_worker_that_forwards_every_request(tmp_path: Path) -> None:
+    with serve(sw_all=True) as shop:
+        udd = build(tmp_path / "udd", [shop.url, shop.url], settle=0.6)
+        s, out = asyncio.run(_visit(udd, shop.url, shop.origin))
+        assert out["controlled"] is True  # the worker served the page
+        assert shop.orders == 0 and out["seen"] == "failed"
+        assert [o["intercepted"] for o in s.orders] == [True]
