@@ -28,6 +28,14 @@ def _d(c: CheckContext) -> dict[str, Any]:
     return c.data(OWN)
 
 
+def _unavailable(d: dict[str, Any]) -> CheckResult | None:
+    """No visit in the copy (unreadable profile, browser did not start): nothing to compare."""
+    if d.get("readable") and (d.get("copy") or {}).get("launched"):
+        return None
+    return CheckResult(Status.SKIP, T(zh="未比较：没有在你的浏览器配置副本中完成检查（见 browser.own-profile）",
+                                      en="not compared: no check ran in a copy of your profile (see browser.own-profile)"), {})
+
+
 def _worse(d: dict[str, Any]) -> bool:
     return bool(d.get("copy_worse"))
 
@@ -68,6 +76,8 @@ def own_profile(c: CheckContext) -> CheckResult:
        title=T(zh="你的浏览器和干净浏览器下单结果一致", en="Your browser orders as a clean one does"))
 def own_compare(c: CheckContext) -> CheckResult:
     d = _d(c)
+    if (na := _unavailable(d)) is not None:
+        return na
     mine, clean = d.get("copy_outcome") or {}, d.get("clean") or {}
     ev = {"yours": mine, "clean": clean}
     y, k = what_went_wrong(mine), what_went_wrong(clean)
@@ -82,6 +92,8 @@ def own_compare(c: CheckContext) -> CheckResult:
        title=T(zh="缓存里的脚本和样式与网站当前版本一致", en="Cached scripts and styles match the site's current ones"))
 def own_stale_cache(c: CheckContext) -> CheckResult:
     d = _d(c)
+    if (na := _unavailable(d)) is not None:
+        return na
     stale = [a for a in (d.get("copy") or {}).get("assets") or [] if a.get("differs") and not a.get("from_service_worker")]
     ev = {"stale": stale, "compared": len((d.get("copy") or {}).get("assets") or [])}
     if not stale:
@@ -97,6 +109,8 @@ def own_stale_cache(c: CheckContext) -> CheckResult:
        title=T(zh="没有 Service Worker 提供旧页面", en="No service worker serves an old page"))
 def own_service_worker(c: CheckContext) -> CheckResult:
     d = _d(c)
+    if (na := _unavailable(d)) is not None:
+        return na
     copy = d.get("copy") or {}
     sw = (copy.get("site_data") or {}).get("service_worker")
     served = [a for a in copy.get("assets") or [] if a.get("from_service_worker")]
@@ -116,6 +130,8 @@ def own_service_worker(c: CheckContext) -> CheckResult:
        title=T(zh="浏览器插件不影响下单", en="No extension gets in the way of ordering"))
 def own_extensions(c: CheckContext) -> CheckResult:
     d = _d(c)
+    if (na := _unavailable(d)) is not None:
+        return na
     exts = d.get("extensions") or []
     ev = {"extensions": exts, "without_extensions": d.get("without_extensions"), "other_extensions": d.get("other_extensions")}
     if _worse(d) and _fixed(d, "without_extensions"):
@@ -137,6 +153,8 @@ def own_extensions(c: CheckContext) -> CheckResult:
        title=T(zh="该网站保存的 Cookie 和本地数据不影响页面", en="This site's saved cookies and storage do not break the page"))
 def own_site_data(c: CheckContext) -> CheckResult:
     d = _d(c)
+    if (na := _unavailable(d)) is not None:
+        return na
     site = (d.get("copy") or {}).get("site_data") or {}
     names = [x["name"] for x in site.get("cookies") or []] + [x["key"] for x in site.get("storage") or []]
     ev = {"cookies": site.get("cookies"), "storage": site.get("storage"), "without_site_data": d.get("without_site_data")}

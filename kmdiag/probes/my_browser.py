@@ -76,8 +76,9 @@ async def my_browser_probe(ctx: ProbeContext) -> dict[str, Any]:
                 copy_profile, udd, str(ask.get("profile") or "Default"), tmp, origin, str(ask.get("browser") or "chromium"),
                 ctx.opt("environ")), max(0.5, ctx.remaining() - 5))
         except (OSError, TimeoutError) as exc:
-            data.update(readable=False, reason="locked" if isinstance(exc, PermissionError) else "unreadable",
-                        error=f"{type(exc).__name__}: {exc}"[:240])
+            reason = ("locked" if isinstance(exc, PermissionError) else
+                      "missing" if isinstance(exc, FileNotFoundError) else "unreadable")
+            data.update(readable=False, reason=reason, error=f"{type(exc).__name__}: {exc}"[:240])
             return data
         exts = copied.pop("extensions")
         data.update(readable=True, copy_ms=int((time.monotonic() - started) * 1000), **copied)

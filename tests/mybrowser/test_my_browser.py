@@ -150,10 +150,13 @@ def test_unreadable_profile_falls_back_to_the_clean_check(stale: tuple[Any, Path
     shop, _ = stale
     (tmp_path / "udd" / "Default").mkdir(parents=True)  # a profile dir without its files
     code, report, err = diagnose(shop.url, tmp_path / "udd")
-    assert code == 0, err
     own = next(c for c in report["checks"] if c["id"] == "browser.own-profile")
     assert own["status"] == "warn" and "private" in own["summary"]
-    assert checks(report)["browser.click-sends-order"] == "pass"
+    st = checks(report)
+    assert st["browser.click-sends-order"] == "pass" and st["browser.own-compare"] == "skip"
+    # The clean check's diagnosis by elimination, with the manual steps.
+    assert code == 1 and report["causes"][0]["id"] == "client.browser-state", err
+    assert any("private" in s["text"] for s in report["causes"][0]["next_steps"])
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
