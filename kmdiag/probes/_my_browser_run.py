@@ -156,6 +156,10 @@ class Watch:
             pass
 
 
+def _secretish(value: str) -> bool:
+    return len(value) >= 8 or (len(value) >= 5 and any(ch.isdigit() for ch in value))
+
+
 def _sha(text: str | None) -> str | None:
     return hashlib.sha256(text.encode("utf-8")).hexdigest() if text is not None else None
 
@@ -210,13 +214,17 @@ async def site_data(ctx: ProbeContext, watch: Watch) -> dict[str, Any]:
         sw = await asyncio.wait_for(page.evaluate(_SW_JS), 1.0)
     except Exception:
         sw = None
-    for c in cookies:  # the copy's cookie values are secrets from here on (the run's redactor reads these)
-        ctx.secrets[f"mybrowser.cookie.{c.get('name')}"] = str(c.get("value", ""))
+    # The copy's cookie and storage values are secrets from here on (the run's redactor reads these).
+    # Not short plain words ("true", "dark", "zh-CN"): masking those would mangle every report line.
+    for c in cookies:
+        if _secretish(str(c.get("value", ""))):
+            ctx.secrets[f"mybrowser.cookie.{c.get('name')}"] = str(c.get("value", ""))
     for k, v in (storage or {}).items():
-        ctx.secrets[f"mybrowser.storage.{k}"] = str(v)
+        if _secretish(str(v)):
+            ctx.secrets[f"mybrowser.storage.{k}"] = str(v)
     red = ctx.state.get("redactor")
     if red is not None:
-        red.add(*[str(c.get("value", "")) for c in cookies], *[str(v) for v in (storage or {}).values()])
+        red.add(*[v for k, v in ctx.secrets.items() if k.startswith("mybrowser.")])
     mine = [c for c in cookies if str(c.get("domain", "")).lstrip(".") in (host, "") or host.endswith(
         "." + str(c.get("domain", "")).lstrip("."))]
     return {"cookies": [{"name": c.get("name"), "length": len(str(c.get("value", ""))), "session": c.get("expires", -1) == -1}

@@ -62,7 +62,9 @@ async def my_browser_probe(ctx: ProbeContext) -> dict[str, Any]:
     parts = urlsplit(ctx.profile.url(ctx.profile.order.product_url))
     origin = f"{parts.scheme}://{parts.netloc}"
     udd = Path(ask["user_data_dir"])
-    data: dict[str, Any] = {"browser": ask.get("browser"), "user_data_dir": str(udd), "profile": ask.get("profile"),
+    home = os.path.expanduser("~")
+    shown = "~" + str(udd)[len(home):] if home not in ("", "/") and str(udd).startswith(home) else str(udd)
+    data: dict[str, Any] = {"browser": ask.get("browser"), "user_data_dir": shown, "profile": ask.get("profile"),
                             "origin": origin, "exists": udd.is_dir(), "running": running(udd) if udd.is_dir() else False,
                             "last_version": last_version(udd), "clean": outcome(clean)}
     if not udd.is_dir():
