@@ -133,9 +133,11 @@ def own_extensions(c: CheckContext) -> CheckResult:
     if (na := _unavailable(d)) is not None:
         return na
     exts = d.get("extensions") or []
-    ev = {"extensions": exts, "without_extensions": d.get("without_extensions"), "other_extensions": d.get("other_extensions")}
+    ev = {"extensions": exts, "without_extensions": d.get("without_extensions"), "other_extensions": d.get("other_extensions"),
+          "culprits": d.get("extension_culprits")}
     if _worse(d) and _fixed(d, "without_extensions"):
-        named = [e for e in exts if e.get("blocks")] or exts
+        culprits = d.get("extension_culprits") or []
+        named = [e for e in exts if e["id"] in culprits] or [e for e in exts if e.get("blocks")] or exts
         names = "、".join(f"{e['name']}（{e['id']}）" for e in named[:3])
         names_en = ", ".join(f"{e['name']} ({e['id']})" for e in named[:3])
         ev["named"] = named[:3]

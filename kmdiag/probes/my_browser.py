@@ -122,6 +122,16 @@ async def _visits(ctx: ProbeContext, data: dict[str, Any], tmp: Path, exts: list
             again = await _one(ctx, pw, tmp, [], origin, "no-extensions", basic_store=basic)
             if again.get("launched"):
                 data["without_extensions"] = outcome(again["visit"])
+            if len(shop_exts) > 1 and not worse(data.get("without_extensions"), data["clean"]):
+                # Several could be it: one visit with each alone (at most three) names the one that breaks it.
+                culprits = []
+                for e in shop_exts[:3]:
+                    if ctx.remaining() < 10:
+                        break
+                    alone = await _one(ctx, pw, tmp, [e], origin, "one-extension", basic_store=basic)
+                    if alone.get("launched") and worse(outcome(alone["visit"]), data["clean"]):
+                        culprits.append(e["id"])
+                data["extension_culprits"] = culprits
         stale = any(a.get("differs") for a in first.get("assets") or [])
         site = first.get("site_data") or {}
         if (site.get("cookies") or site.get("storage")) and not stale and ctx.remaining() > 8 and not (

@@ -11,14 +11,15 @@ from kmdiag.browser.launcher import launch_args
 CHROMIUM = "/usr/bin/chromium"
 
 
-async def _browse(udd: Path, urls: list[str], *, extension: Path | None = None, cookies: list[dict[str, Any]] | None = None,
+async def _browse(udd: Path, urls: list[str], *, extension: Path | list[Path] | None = None, cookies: list[dict[str, Any]] | None = None,
                   storage: dict[str, dict[str, str]] | None = None, settle: float = 0.3) -> None:
     from playwright.async_api import async_playwright
 
     args = launch_args(lockdown=True, is_root=None) + ["--password-store=basic"]
     kw: dict[str, Any] = {"executable_path": CHROMIUM, "headless": True, "args": args}
     if extension is not None:
-        kw["args"] = [*args, f"--load-extension={extension}", f"--disable-extensions-except={extension}"]
+        paths = ",".join(str(p) for p in (extension if isinstance(extension, list) else [extension]))
+        kw["args"] = [*args, f"--load-extension={paths}", f"--disable-extensions-except={paths}"]
         kw["ignore_default_args"] = ["--disable-extensions"]
     async with async_playwright() as pw:
         ctx = await pw.chromium.launch_persistent_context(str(udd), **kw)

@@ -85,15 +85,22 @@ def test_blocking_extension_is_named(tmp_path: Path) -> None:
     ext.mkdir()
     (ext / "manifest.json").write_text(json.dumps(EXTENSION))
     (ext / "rules.json").write_text(json.dumps(RULES))
+    # A second, harmless extension that also acts on every page (and also blocks requests — just not
+    # the shop's): each is tried alone, and only the one that breaks ordering is named.
+    calm = tmp_path / "dark-mode"
+    calm.mkdir()
+    (calm / "manifest.json").write_text(json.dumps({**EXTENSION, "name": "Dark Mode Lite"}))
+    (calm / "rules.json").write_text(json.dumps([{**RULES[0], "condition": {"urlFilter": "/ads/", "resourceTypes": ["script"]}}]))
     with serve() as shop:
         shop.release = 2
-        udd = build(tmp_path / "udd", [shop.url], extension=ext)
+        udd = build(tmp_path / "udd", [shop.url], extension=[ext, calm])
         code, report, err = diagnose(shop.url, udd)
     assert code == 1, err
     cause = report["causes"][0]
     assert cause["id"] == "client.extension-interference"
     assert "Coupon Helper" in cause["explanation"]
     assert any("Coupon Helper" in s["text"] for s in cause["next_steps"] if s["audience"] == "user")
+    assert "Dark Mode Lite" not in cause["explanation"]
 
 
 @pytest.fixture(scope="module")
