@@ -123,3 +123,44 @@ def test_scratch_dir_is_removed_at_exit(tmp_path: Path) -> None:
     code = "from kmdiag.browser import scratch; p = scratch.private_dir(); print(p)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=20, env=os.environ)
     assert not Path(out.stdout.strip()).exists()
+
+
+def test_locate_finds_the_last_used_profile(tmp_path: Path) -> None:
+    udd = tmp_path / "google-chrome"
+    (udd / "Profile 2").mkdir(parents=True)
+    (udd / "Local State").write_text(json.dumps({"profile": {"last_used": "Profile 2"}}))
+    env = {"XDG_CONFIG_HOME": str(tmp_path), "HOME": str(tmp_path)}
+    loc = up.locate("chrome", None, "Linux", env)
+    assert loc == {"browser": "chrome", "user_data_dir": str(udd), "profile": "Profile 2", "exists": True,
+                   "explicit": False}
+    assert up.locate(None, None, "Linux", env)["browser"] == "chrome"  # the first browser whose profile exists
+    assert up.locate("msedge", None, "Linux", env)["exists"] is False
+
+
+class _Tty:
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self) -> str:
+        return self.answer
+
+
+def test_consent_asks_on_a_terminal(tmp_path: Path) -> None:
+    import io
+
+    from kmdiag.cli.my_browser import consent
+    from kmdiag.errors import UsageError
+
+    (tmp_path / "Default").mkdir()
+    err = io.StringIO()
+    loc = consent("chromium", str(tmp_path), "https://shop.example", yes=False, lang="zh", stdin=_Tty("y\n"), stderr=err)
+    assert loc["user_data_dir"] == str(tmp_path)
+    assert "不会读取：密码" in err.getvalue() and "[y/N]" in err.getvalue()
+    with pytest.raises(UsageError, match="not agreed"):
+        consent("chromium", str(tmp_path), "https://shop.example", yes=False, lang="en", stdin=_Tty("\n"),
+                stderr=io.StringIO())
+    with pytest.raises(UsageError, match="firefox"):
+        consent("firefox", str(tmp_path), "x", yes=True, lang="en", stderr=io.StringIO())
