@@ -29,6 +29,9 @@ def _cleanup() -> None:
         _live.clear()
     for p in paths:
         shutil.rmtree(p, ignore_errors=True)
+    left = [p for p in paths if os.path.exists(p)]
+    if left:  # something still writes into it (a browser on its way out): a detached remover finishes the job
+        _spawn_remover(left)
 
 
 # The browser still running on the copy may write into it while it is being removed (it dies only once
@@ -41,19 +44,23 @@ _REMOVER = ("import shutil, sys, time, os\n"
             "    time.sleep(0.1)\n")
 
 
+def _spawn_remover(paths: list[str]) -> None:
+    try:
+        import subprocess
+        import sys
+
+        subprocess.Popen([sys.executable, "-c", _REMOVER, *paths], start_new_session=True,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        pass
+
+
 def _on_term(signum: int, frame: Any) -> None:
     with _lock:
         paths = list(_live)
     _cleanup()
-    if paths:
-        try:
-            import subprocess
-            import sys
-
-            subprocess.Popen([sys.executable, "-c", _REMOVER, *paths], start_new_session=True,
-                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        except OSError:
-            pass
+    if paths and not any(os.path.exists(p) for p in paths):
+        _spawn_remover(paths)  # the browser may still recreate files after this process is gone
     prev = _previous
     if callable(prev):
         prev(signum, frame)
@@ -87,9 +94,12 @@ def private_dir(prefix: str = "kmdiag-mybrowser-") -> Path:
 
 
 def remove(path: Path | str) -> None:
-    with _lock:
-        _live.discard(str(path))
+    """Remove now; what is still there (a copy thread or a browser still writing, on Ctrl-C) stays
+    registered, so the exit hook removes it again once those are done."""
     shutil.rmtree(path, ignore_errors=True)
+    if not os.path.exists(path):
+        with _lock:
+            _live.discard(str(path))
 
 
 def live() -> list[str]:
