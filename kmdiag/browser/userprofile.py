@@ -258,7 +258,9 @@ def copy_extensions(src: Path, out: Path) -> list[dict[str, Any]]:
             manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8-sig"))
         except (OSError, ValueError):
             continue
-        dest = out / "Extensions" / ext_id
+        # Beside the profile, not in its Extensions/ (where the copied Preferences expect versioned dirs):
+        # the copy loads exactly these with --load-extension and nothing else.
+        dest = out.parent / "extensions" / ext_id
         try:
             _copy_dir(path, dest)
         except OSError:
