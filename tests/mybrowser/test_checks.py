@@ -46,3 +46,16 @@ def test_a_difference_nobody_can_name_is_a_precise_browser_state() -> None:
     assert f["browser.own-compare"].status == Status.FAIL
     assert [c.id for c in causes] == ["client.browser-state"] and causes[0].confidence == 0.6
     assert "boom" in f["browser.own-compare"].summary.en
+
+
+def test_keyring_encrypted_cookies_are_said_to_be_unreadable_in_a_copy() -> None:
+    f, _ = judge(own(cookie_crypto={"rows": 2, "schemes": {"v11": 2}, "maybe_unreadable": 2}, unreadable_cookie_count=2))
+    own_profile = f["browser.own-profile"]
+    assert own_profile.status == Status.WARN and "keyring" in own_profile.summary.en
+    assert "private" in own_profile.summary.en  # and the manual steps
+
+
+def test_locked_profile_says_so_and_skips_the_comparison() -> None:
+    f, _ = judge(own(readable=False, reason="locked", copy=None))
+    assert f["browser.own-profile"].status == Status.WARN and "locked" in f["browser.own-profile"].summary.en
+    assert f["browser.own-compare"].status == Status.SKIP
