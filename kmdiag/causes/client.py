@@ -41,7 +41,9 @@ def browser_outdated(f: FindingIndex) -> Match | None:
 def browser_state(f: FindingIndex) -> Match | None:
     if f.passed("browser.own-compare"):  # the shopper's own browser (a copy) orders fine too: not its state
         return None
-    if f.failed("browser.own-compare") and not any(f.failed(c) for c in _NAMED):
+    if f.failed("browser.own-compare"):
+        if any(f.failed(c) for c in _NAMED):  # the difference has a name: that cause says it all
+            return None
         ev = f.evidence("browser.own-compare")
         return Match(0.6, ["browser.own-compare"], {"layers": ["browser"], "yours": ev.get("yours"), "clean": ev.get("clean")})
     if f.options.get("smoke") or not f.passed("browser.click-sends-order"):

@@ -59,3 +59,12 @@ def test_locked_profile_says_so_and_skips_the_comparison() -> None:
     f, _ = judge(own(readable=False, reason="locked", copy=None))
     assert f["browser.own-profile"].status == Status.WARN and "locked" in f["browser.own-profile"].summary.en
     assert f["browser.own-compare"].status == Status.SKIP
+
+
+def test_a_named_difference_is_the_only_cause() -> None:
+    broken = {**CLEAN, "ordered": False, "page_errors": ["TypeError"]}
+    asset = {"url": "https://shop.kmdiag.test:8443/static/app.js", "type": "script", "from_disk_cache": True,
+             "from_service_worker": False, "etag": '"a"', "last_modified": None, "cache_control": "max-age=31536000",
+             "served_sha256": "1", "fresh": {"status": 200, "etag": '"b"', "sha256": "2"}, "differs": True}
+    _, causes = judge(own(copy_outcome=broken, copy_worse=True, copy={"launched": True, "assets": [asset], "site_data": {}}))
+    assert [c.id for c in causes] == ["client.stale-cache"]
