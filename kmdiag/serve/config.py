@@ -126,21 +126,6 @@ class Config(_M):
             raise ValueError(f"'{v}' is not host:port (e.g. 127.0.0.1:9477)")
         return v
 
-    @model_validator(mode="after")
-    def _names(self) -> Config:
-        for kind, names in (("profile", self.profiles), ("module", self.modules)):
-            for n in names:
-                if not _NAME.match(n):
-                    raise ValueError(f"{kind} name '{n}': use lower-case letters, digits, '-' or '_'")
-        for name, m in self.modules.items():
-            if m.prober is None:
-                if name not in PROBERS:
-                    raise ValueError(f"module '{name}' needs 'prober:' (one of {', '.join(PROBERS)})")
-                m.prober = name  # type: ignore[assignment]
-            if m.profile is not None and m.profile not in self.profiles:
-                raise ValueError(f"module '{name}': profile '{m.profile}' is not under 'profiles:'")
-        return self
-
     @property
     def host_port(self) -> tuple[str, int]:
         host, _, port = self.listen.rpartition(":")
@@ -164,13 +149,32 @@ def parse_config(text: str, filename: str) -> Config:
     if not isinstance(data, dict):
         raise ConfigError(f"{filename}:1: the configuration must be a mapping (listen, browsers, profiles, modules)")
     try:
-        return Config.model_validate(data)
+        cfg = Config.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(x for x in err.get("loc", ()) if not str(x).startswith("function-"))
         line = _line_of(root, loc) if root is not None else 1
         where = ".".join(str(x) for x in loc) or "(top level)"
         raise ConfigError(f"{filename}:{line}: {where}: {_message(err, loc)}") from None
+
+    def fail(loc: tuple[Any, ...], msg: str) -> None:
+        line = _line_of(root, loc) if root is not None else 1
+        raise ConfigError(f"{filename}:{line}: {'.'.join(str(x) for x in loc)}: {msg}")
+
+    for kind, names in (("profiles", cfg.profiles), ("modules", cfg.modules)):
+        for n in names:
+            if not _NAME.match(n):
+                fail((kind, n), f"name '{n}': use lower-case letters, digits, '-' or '_'")
+    for name, m in cfg.modules.items():
+        if m.prober is None:
+            if name not in PROBERS:
+                fail(("modules", name), f"module '{name}' needs 'prober:' (one of {', '.join(PROBERS)})")
+            m.prober = name  # type: ignore[assignment]
+        if m.profile is not None and m.profile not in cfg.profiles:
+            fail(("modules", name, "profile"), f"profile '{m.profile}' is not under 'profiles:'")
+        if m.compensate.enabled and m.prober != "payment-sweep":
+            fail(("modules", name, "compensate"), "only payment-sweep modules re-notify orders")
+    return cfg
 
 
 def _message(err: dict[str, Any], loc: tuple[Any, ...]) -> str:
@@ -216,10 +220,7 @@ def load_config(path: str | Path) -> Config:
             _check_profile(entry.profile, p, text, name)
         elif entry.demo is not None:
             _check_demo(entry.demo, p, text, name)
-    for name, m in cfg.modules.items():
-        if m.compensate.enabled and m.prober != "payment-sweep":
-            raise ConfigError(f"{p}:{_line(text, ('modules', name, 'compensate'))}: modules.{name}.compensate: "
-                              f"only payment-sweep modules re-notify orders")
+    for m in cfg.modules.values():
         for key in ("record_file", "audit_log"):
             v = getattr(m.compensate, key)
             if not Path(v).is_absolute():
