@@ -25,6 +25,7 @@ class Resolved:
 class Runtime:
     config: Config
     demos: dict[str, Any] = field(default_factory=dict)
+    seeded_lost: dict[str, list[str]] = field(default_factory=dict)  # demo profile → its seeded 掉单 ids
 
     @classmethod
     def start(cls, config: Config) -> Runtime:
@@ -32,7 +33,7 @@ class Runtime:
         try:
             for name, entry in config.profiles.items():
                 if entry.demo is not None:
-                    rt.demos[name] = _start_demo(entry)
+                    rt.demos[name], rt.seeded_lost[name] = _start_demo(entry)
         except BaseException:
             rt.stop()
             raise
@@ -71,13 +72,14 @@ class Runtime:
         return Resolved(prof, environ, None, name)
 
 
-def _start_demo(entry: ProfileEntry) -> Any:
+def _start_demo(entry: ProfileEntry) -> tuple[Any, list[str]]:
     from kmdiag.demo.runtime import DemoShop
 
     assert entry.demo is not None
     demo = DemoShop(entry.demo.faults, command=entry.demo.command).start()
+    lost: list[str] = []
     if entry.demo.seed_orders:
         from kmdiag.demo import gateway
 
-        gateway.seed_orders(demo, entry.demo.seed_orders, entry.demo.seed_lost, seed=0)
-    return demo
+        lost = gateway.seed_orders(demo, entry.demo.seed_orders, entry.demo.seed_lost, seed=0)
+    return demo, lost
