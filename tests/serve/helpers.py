@@ -107,17 +107,22 @@ def descendants(pid: int) -> list[int]:
 
 
 def chromium_browsers(pid: int) -> int:
-    """Chromium *browser* processes (not its renderers/zygotes: no ``--type=``) under ``pid``."""
-    n = 0
+    """Chromium *browsers* driven by Playwright under ``pid``: the main process of each. Not its
+    renderers, zygotes or GPU process (they carry ``--type=``), not the instant forks a browser
+    makes before they exec (a child of a browser with the browser's own command line), and not
+    ``chromium --version`` (the installed-browsers probe's version query, which opens no page)."""
+    mains: dict[int, int] = {}  # browser pid -> parent pid
     for p in descendants(pid):
         try:
             args = Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")
-            state = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            stat = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if state == "Z" or not args or not args[0]:
+        if stat[0] == "Z" or not args or not args[0]:
             continue
         exe = os.path.basename(args[0].decode(errors="replace"))
-        if exe in ("chromium", "chrome", "chromium-browser", "headless_shell") and not any(a.startswith(b"--type=") for a in args):
-            n += 1
-    return n
+        driven = any(a.startswith((b"--remote-debugging-pipe", b"--remote-debugging-port")) for a in args)
+        if exe in ("chromium", "chrome", "chromium-browser", "headless_shell") and driven \
+                and not any(a.startswith(b"--type=") for a in args):
+            mains[p] = int(stat[1])
+    return sum(1 for ppid in mains.values() if ppid not in mains)
