@@ -88,6 +88,7 @@ class Exporter:
         self._lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self.httpd: ThreadingHTTPServer | None = None
+        self._retired: list[Runtime] = []
         from kmdiag import registry
 
         registry.load_builtins()  # once, before threads race to import the probe modules
@@ -115,8 +116,12 @@ class Exporter:
             self.pool.resize(cfg.browsers)
             self.metrics.reload_ok.set(1)
             self.metrics.reload_ts.set(time.time())
-            # Probes already running finish with the old runtime; its demo shops stop a little later.
-            threading.Timer(MAX_SCRAPE_TIMEOUT_S if old.demos else 0, old.stop).start()
+            # Probes already running finish with the old runtime; its demo shops stop once no scrape
+            # can still be using them (or at exit, whichever comes first).
+            self._retired.append(old)
+            timer = threading.Timer(MAX_SCRAPE_TIMEOUT_S if old.demos else 0, old.stop)
+            timer.daemon = True
+            timer.start()
             log(f"configuration reloaded from {self.config_path}")
             return True
 
@@ -234,7 +239,8 @@ class Exporter:
             self.httpd.serve_forever(poll_interval=0.2)
         finally:
             self.httpd.server_close()
-            self.runtime.stop()
+            for rt in [*self._retired, self.runtime]:
+                rt.stop()
 
     def shutdown(self) -> None:
         if self.httpd is not None:

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.browser
 CONFIG = """
 browsers: 1
 min_probe_s: 3
+targets: {allow: ["127.0.0.1"]}
 profiles:
   demo-ok: {demo: {command: order}}
   demo-hijack: {demo: {command: order, faults: [dns-hijack]}}
@@ -113,7 +114,8 @@ def test_sweep_and_single_payment(exporter: Exporter) -> None:
     ("module=order&profile=nope", "unknown profile"),
     ("module=order&target=ftp://shop.example.com/", "http"),
     ("module=order&target=https://u:p@shop.example.com/", "credentials"),
-    ("module=order&profile=demo-ok&target=https://shop.example.com/", "leave out target"),
+    ("module=order&profile=demo-ok&target=https://127.0.0.1:1/", "leave out target"),
+    ("module=order&target=https://shop.example.com/buy/1", "not in this exporter's targets.allow"),
     ("module=payment&profile=demo-pay", "order=ORDER_ID"), ("module=payment&profile=demo-pay&order=../../x", "not an order"),
     ("module=payment-sweep&target=https://x.example/", "no target"), ("module=payment-sweep&since=forever", "since"),
 ])
@@ -121,6 +123,48 @@ def test_bad_scrapes_are_400_with_a_reason(exporter: Exporter, query: str, needl
     code, body = exporter.get("/probe?" + query)
     assert code == 400
     assert needle in body
+
+
+PAGE = (b"<!doctype html><html><head><meta charset=utf-8><title>shop</title></head><body>"
+        b"<button id=buy-now onclick=\"fetch('/api/orders',{method:'POST'})\">\xe7\xab\x8b\xe5\x8d\xb3\xe8\xb4\xad\xe4\xb9\xb0</button>"
+        b"</body></html>")
+
+
+def test_order_probe_of_a_target_url(exporter: Exporter) -> None:
+    """target=URL runs the diagnosis on that URL (a plain loopback page, the generic profile)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class H(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(PAGE)))
+            self.end_headers()
+            self.wfile.write(PAGE)
+
+        def do_POST(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *a: object) -> None:
+            return
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        target = f"http://127.0.0.1:{srv.server_address[1]}/buy/1?ref=ad-campaign"
+        code, body = exporter.get(f"/probe?module=order&target={target}", timeout_header=20)
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    m = metric_lines(body)
+    assert code == 200, body
+    assert m['kmdiag_check_status{check="browser.page-load",layer="browser"}'] == 0
+    assert m['kmdiag_check_status{check="browser.button-found",layer="browser"}'] == 0
+    assert "ad-campaign" not in body and "127.0.0.1" not in body  # the URL is never a label
+    _labels_are_bounded(body)
 
 
 def test_scrape_timeout_is_honoured(exporter: Exporter) -> None:
