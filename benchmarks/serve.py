@@ -56,9 +56,9 @@ def rss_kb(pid: int) -> int:
 
 def _kind(pid: int) -> str:
     """chromium (any of its processes), driver (Playwright's node), or other."""
-    try:
-        exe = os.path.basename(Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode(errors="replace"))
-    except (OSError, IndexError):
+    try:  # the executable, not the command line: Chromium's helpers rewrite theirs
+        exe = os.path.basename(os.readlink(f"/proc/{pid}/exe"))
+    except OSError:
         return "other"
     if exe.startswith(("chrom", "headless_shell")):
         return "chromium"

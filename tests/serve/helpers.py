@@ -114,15 +114,15 @@ def chromium_browsers(pid: int) -> int:
     mains: dict[int, int] = {}  # browser pid -> parent pid
     for p in descendants(pid):
         try:
-            args = Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")
+            raw = Path(f"/proc/{p}/cmdline").read_bytes()
             stat = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            exe = os.path.basename(os.readlink(f"/proc/{p}/exe"))
         except OSError:
             continue
-        if stat[0] == "Z" or not args or not args[0]:
+        # Chromium's helpers rewrite their command line into one string: look at the whole of it.
+        if stat[0] == "Z" or b"--type=" in raw:
             continue
-        exe = os.path.basename(args[0].decode(errors="replace"))
-        driven = any(a.startswith((b"--remote-debugging-pipe", b"--remote-debugging-port")) for a in args)
-        if exe in ("chromium", "chrome", "chromium-browser", "headless_shell") and driven \
-                and not any(a.startswith(b"--type=") for a in args):
+        driven = b"--remote-debugging-pipe" in raw or b"--remote-debugging-port" in raw
+        if exe in ("chromium", "chrome", "chromium-browser", "headless_shell") and driven:
             mains[p] = int(stat[1])
     return sum(1 for ppid in mains.values() if ppid not in mains)
