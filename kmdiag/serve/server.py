@@ -16,21 +16,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    PlatformCollector,
-    ProcessCollector,
-    generate_latest,
-)
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from kmdiag import __version__
 from kmdiag.serve import metrics as M
 from kmdiag.serve import probes
 from kmdiag.serve.config import Config, ConfigError, load_config
+from kmdiag.serve.own_metrics import ExporterMetrics
 from kmdiag.serve.pool import BrowserPool
 from kmdiag.serve.runtime import Runtime
 from kmdiag.serve.targets import TargetRefused, check_target
@@ -40,39 +32,6 @@ MAX_SCRAPE_TIMEOUT_S = 600.0
 
 def log(msg: str) -> None:
     print(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} kmdiag serve: {msg}", file=sys.stderr, flush=True)
-
-
-class ExporterMetrics:
-    """The exporter's own health, on /metrics (never per-target verdicts: those are /probe's)."""
-
-    def __init__(self, pool: BrowserPool) -> None:
-        import prometheus_client
-
-        prometheus_client.disable_created_metrics()  # *_created series only double the exporter's output
-        self.registry = CollectorRegistry(auto_describe=True)
-        r = self.registry
-        ProcessCollector(registry=r)
-        PlatformCollector(registry=r)
-        Gauge("kmdiag_exporter_build_info", "kmdiag's version.", ["version"], registry=r).labels(version=__version__).set(1)
-        self.probes = Counter("kmdiag_exporter_probes", "Probes answered, by module and result.",
-                              ["module", "result"], registry=r)
-        self.duration = Histogram("kmdiag_exporter_probe_duration_seconds", "Probe durations, by module.", ["module"],
-                                  buckets=(0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 60, 120), registry=r)
-        self.errors = Counter("kmdiag_exporter_probe_errors", "Probes that failed inside the exporter (bug, deadline).",
-                              ["module", "reason"], registry=r)
-        self.rejected = Counter("kmdiag_exporter_scrapes_rejected", "Scrapes refused before running (bad parameters, "
-                                "target refused, too many in flight).", ["reason"], registry=r)
-        self.compensation = Counter("kmdiag_compensation", "补单 decisions since start, by outcome.", ["outcome"], registry=r)
-        self.reload_ok = Gauge("kmdiag_exporter_config_last_reload_successful", "1 if the last configuration load worked.",
-                               registry=r)
-        self.reload_ts = Gauge("kmdiag_exporter_config_last_reload_success_timestamp_seconds",
-                               "When the configuration was last loaded successfully.", registry=r)
-        Gauge("kmdiag_exporter_browsers_in_use", "Order probes holding a browser slot now.", registry=r).set_function(
-            lambda: pool.in_use)
-        Gauge("kmdiag_exporter_browsers_max", "Browser slots (config: browsers).", registry=r).set_function(lambda: pool.size)
-        Gauge("kmdiag_exporter_browser_queue", "Order probes waiting for a browser slot now.", registry=r).set_function(
-            lambda: pool.waiting)
-        self.inflight = Gauge("kmdiag_exporter_probes_in_flight", "Probes of any module running now.", registry=r)
 
 
 class Exporter:
