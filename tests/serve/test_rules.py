@@ -59,3 +59,38 @@ def test_promtool_check_example_scrape_config() -> None:
     r = subprocess.run([PROMTOOL, "check", "config", "--syntax-only", "prometheus.yml"], cwd=MONITORING,
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def _exported_names() -> set[str]:
+    """Every metric name the exporter defines (Gauge/Counter/Histogram), with Prometheus' suffixes."""
+    import re
+
+    from tests.serve.helpers import ROOT
+
+    names: set[str] = set()
+    for path in (ROOT / "kmdiag" / "serve").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for kind, name in re.findall(r'\b(Gauge|Counter|Histogram)\(\s*"(kmdiag_[a-z_]+)"', text):
+            if kind == "Counter":
+                names.add(name + "_total")
+            elif kind == "Histogram":
+                names |= {name + s for s in ("_bucket", "_sum", "_count")}
+            else:
+                names.add(name)
+    return names
+
+
+def test_rules_and_dashboard_use_only_metrics_the_exporter_has() -> None:
+    import re
+
+    exported = _exported_names()
+    assert "kmdiag_paid_unsynced_orders" in exported and "kmdiag_compensation_total" in exported
+    rules = (MONITORING / "kmdiag-rules.yml").read_text(encoding="utf-8")
+    dashboard = (MONITORING / "grafana-dashboard.json").read_text(encoding="utf-8")
+    import json
+
+    exprs = [t["expr"] for p in json.loads(dashboard)["panels"] for t in p["targets"]]
+    exprs += [r["expr"] for r in _alerts().values()]
+    used = {n for e in exprs for n in re.findall(r"\b(kmdiag_[a-z_]+)\b", e)}
+    assert used and not used - exported, f"unknown metrics: {sorted(used - exported)}"
+    assert "kmdiag_" in rules
