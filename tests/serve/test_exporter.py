@@ -206,8 +206,14 @@ def test_concurrent_scrapes_never_exceed_the_pool(exporter: Exporter) -> None:
     busy = [r for r in results if r.get('kmdiag_probe_failure_info{reason="browser-pool-busy"}') == 1]
     assert busy, "five scrapes of 1.5-4 s each, a 4 s window to get the one browser: some must be turned away"
     assert all(r["kmdiag_probe_success"] == 0 for r in busy)
+    # The others got the browser: each answered its diagnosis, or (on a machine so loaded that the run
+    # overran its budget) the exporter's own deadline answer — never an error, never late.
     ran = [r for r in results if r not in busy]
-    assert ran and all(any(k.startswith("kmdiag_probe_report_status") for k in r) for r in ran)  # a diagnosis ran
+    assert ran
+    for r in ran:
+        assert any(k.startswith("kmdiag_probe_report_status") for k in r) \
+            or r.get('kmdiag_probe_failure_info{reason="deadline"}') == 1, r
+        assert r["kmdiag_probe_duration_seconds"] <= r["kmdiag_probe_timeout_seconds"] + 0.5
     _code, own = exporter.get("/metrics")
     om = metric_lines(own)
     assert om["kmdiag_exporter_browsers_max"] == 1 and om["kmdiag_exporter_browsers_in_use"] == 0
