@@ -52,7 +52,7 @@ class Runtime:
 
         KmdiagError (a profile error) when the profile cannot be loaded or re-rooted.
         """
-        from kmdiag.profile.loader import load_profile, profile_from_url
+        from kmdiag.profile.loader import load_profile, profile_from_url, require_rooted
 
         environ = dict(os.environ)
         if name is None:
@@ -68,7 +68,10 @@ class Runtime:
             environ.update(demo.secrets)
             return Resolved(demo.profile(), environ, demo, name)
         assert entry.profile is not None
-        prof = profile_from_url(target, base=entry.profile) if target else load_profile(entry.profile)
+        if target:
+            prof = profile_from_url(target, base=entry.profile)
+        else:  # as the CLI does: a profile still on a documentation host names no shop to probe
+            prof = require_rooted(load_profile(entry.profile), entry.profile)
         return Resolved(prof, environ, None, name)
 
 
