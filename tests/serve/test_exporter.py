@@ -25,6 +25,7 @@ browsers: 1
 min_probe_s: 3
 targets: {allow: ["127.0.0.1"]}
 profiles:
+  page: {profile: page.yaml}
   demo-ok: {demo: {command: order}}
   demo-hijack: {demo: {command: order, faults: [dns-hijack]}}
   demo-pay: {demo: {command: payment, seed_orders: 40, seed_lost: 3}}
@@ -37,6 +38,16 @@ modules:
     profile: demo-pay
     compensate: {enabled: true, dry_run: true, min_age_s: 0, audit_log: audit.jsonl, record_file: sent.jsonl}
 """
+# For target=URL runs: the generic profile's network settings point at public resolvers and a public
+# captive-portal URL, which a test must never contact (the exporter is a subprocess: conftest's
+# socket guard does not reach it). This profile keeps every lookup and request on loopback.
+PAGE_PROFILE = """
+name: loopback-page
+base_url: http://127.0.0.1/
+network: {system_resolver: null, trusted_resolvers: [], captive_portal: null}
+platform: {health_path: null}
+order: {product_url: /}
+"""
 LABEL = re.compile(r'(\w+)="([^"]*)"')
 SAFE_VALUE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
@@ -47,6 +58,7 @@ def exporter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exporter]:
         pytest.skip("Chromium is not installed (scripts/setup.sh installs it)")
     d = tmp_path_factory.mktemp("serve")
     (d / "serve.yml").write_text(CONFIG, encoding="utf-8")
+    (d / "page.yaml").write_text(PAGE_PROFILE, encoding="utf-8")
     exp = Exporter(d / "serve.yml", d / "exporter.log")
     exp.dir = d  # type: ignore[attr-defined]
     yield exp
@@ -131,7 +143,7 @@ PAGE = (b"<!doctype html><html><head><meta charset=utf-8><title>shop</title></he
 
 
 def test_order_probe_of_a_target_url(exporter: Exporter) -> None:
-    """target=URL runs the diagnosis on that URL (a plain loopback page, the generic profile)."""
+    """target=URL runs the diagnosis on that URL (a plain loopback page; a loopback-only profile)."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     class H(BaseHTTPRequestHandler):
@@ -155,7 +167,7 @@ def test_order_probe_of_a_target_url(exporter: Exporter) -> None:
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
         target = f"http://127.0.0.1:{srv.server_address[1]}/buy/1?ref=ad-campaign"
-        code, body = exporter.get(f"/probe?module=order&target={target}", timeout_header=20)
+        code, body = exporter.get(f"/probe?module=order&profile=page&target={target}", timeout_header=20)
     finally:
         srv.shutdown()
         srv.server_close()
