@@ -151,12 +151,13 @@ async def shop_amount(profile: Any, secrets: dict[str, str], order_id: str) -> A
     from kmdiag.session import admin_headers
 
     pay = profile.payment
-    if not pay.order_endpoint or "amount" not in pay.order_fields:
+    if not pay.order_endpoint:
         return None
+    expr = pay.order_fields.get("amount", "data.amount")  # as the payment probe reads it
     async with async_client(profile, timeout=5.0, max_body=MAX_BODY) as c:
         try:
             r = await c.get(profile.url(pay.order_endpoint.replace("{order_id}", order_id)),
                             headers=admin_headers(profile, secrets))
-            return field(r.json(), pay.order_fields["amount"]) if r.status_code < 300 else None
+            return field(r.json(), expr) if r.status_code < 300 else None
         except Exception:
             return None
