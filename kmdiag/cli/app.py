@@ -179,6 +179,18 @@ def demo_cmd(
     raise typer.Exit(main(list(fault or []), command=command, list_only=list_faults, lang=lang, platform=platform))
 
 
+@app.command("serve")
+def serve_cmd(
+    config: Annotated[Path, typer.Option("--config", "-c", help="The exporter's YAML configuration (docs/monitoring.md).")],
+    check_config: Annotated[bool, typer.Option("--check-config", help="Validate the configuration and exit (0 or 2).")] = False,
+    listen: Annotated[str | None, typer.Option("--listen", help="host:port to listen on (overrides the file's listen).")] = None,
+) -> None:
+    """Run as a Prometheus exporter: /probe?module=order|payment|payment-sweep, /metrics. SIGHUP reloads."""
+    from kmdiag.serve.cli import main
+
+    raise typer.Exit(main(config, check_only=check_config, listen=listen))
+
+
 @app.command("checks")
 def checks_cmd(lang: LangOpt = None) -> None:
     """The catalogue of checks, by layer."""
