@@ -219,7 +219,8 @@ class Guard:
         script = (INIT_SCRIPT if not self.submit else "") + "\n" + extra_init
         if script.strip():
             await context.add_init_script(script=script)
-        await context.route("**/*", route_handler)
+        if route_handler is not None:  # None: the caller routes every request some other way (CDP Fetch)
+            await context.route("**/*", route_handler)
 
     def summary(self) -> dict[str, Any]:
         return {"policy": self.policy(), "stopped": self.stopped[:100], "stopped_count": len(self.stopped),

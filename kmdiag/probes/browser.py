@@ -102,7 +102,10 @@ async def _eval(ctx: ProbeContext, page: Any, expr: str, arg: Any = None, wanted
         raise _Unresponsive from None
 
 
-async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
+async def _visit(ctx: ProbeContext, browser: Any, context: Any = None, guard: Any = None) -> dict[str, Any]:
+    """One visit. ``context``: run it in this (e.g. persistent) context instead of a new clean one;
+    ``guard(page, session)``: put every request through ``session.route`` some other way than
+    ``page.route`` (which turns the HTTP cache off; kmdiag/probes/my_browser.py needs the cache)."""
     from kmdiag.probes._browser_guard import Guard, quiesce
     from kmdiag.probes._browser_guard import short_url as _short
     from kmdiag.probes._browser_session import Session
@@ -124,8 +127,12 @@ async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
     kw: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN", "service_workers": "block"}
     if ev_dir and raw_dir:
         kw["record_har_path"] = str(raw_dir / "order.har")
-    kw["user_agent"] = browser_user_agent(await _chromium_ua(browser, _within(ctx, 1.5)))
-    context = await browser.new_context(**kw)
+    if context is None:
+        kw["user_agent"] = browser_user_agent(await _chromium_ua(browser, _within(ctx, 1.5)))
+        context = await browser.new_context(**kw)
+    else:  # a context made elsewhere (the user's own browser profile): kmdiag's name goes in as a header
+        kw["user_agent"] = browser_user_agent(await _chromium_ua(context.browser, _within(ctx, 1.5)))
+        await context.set_extra_http_headers({"User-Agent": kw["user_agent"]})
     # The same session the account probe sends (token from --token-env or the profile's variable).
     jar, auth = browser_session(ctx.profile, ctx.secrets, ctx.options)
     headers = {k.lower(): v for k, v in auth.items()}  # merged into Playwright's lower-case header dicts
@@ -141,12 +148,14 @@ async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
     # before the first page exists; see _browser_guard.py for what it stops and why.
     s.guard = Guard(ctx.profile, url, submit=submit, phase=lambda: s.phase, ms=s.ms)
     # js.MUTATIONS: when the DOM last changed, for the settle wait (installed in the same call).
-    await s.guard.install(context, s.route, extra_init=js.MUTATIONS)
+    await s.guard.install(context, s.route if guard is None else None, extra_init=js.MUTATIONS)
     ctx.state["browser_guard"] = s.guard
     context.on("page", lambda p: s.popups.append({"url": _short(p.url), "phase": s.phase, "t_ms": s.ms()}))
     s.page = page = await context.new_page()
     s.popups.clear()  # the probe's own page is not a popup
     s.attach()
+    if guard is not None:  # the caller routes every request through session.route its own way
+        await guard(page, s)
     out: dict[str, Any] = {"url": f"{parts.scheme}://{parts.netloc}{parts.path}", "order_rule": order.order_request,
                            "logged_in": bool(headers or jar), "user_agent": kw["user_agent"]}
     try:
@@ -279,7 +288,8 @@ async def _chromium_ua(browser: Any, within_s: float) -> str:
     try:
         return await asyncio.wait_for(ask(), max(0.1, within_s))
     except Exception:  # not Chromium, no CDP, or no time: a plain UA still names kmdiag
-        return f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{browser.version} Safari/537.36"
+        version = getattr(browser, "version", None) or "0"
+        return f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{version} Safari/537.36"
 
 
 _DBL_WAIT_S = 0.45  # for the first order request of the double click
