@@ -127,6 +127,7 @@ async def _visit(ctx: ProbeContext, browser: Any, context: Any = None, guard: An
     kw: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN", "service_workers": "block"}
     if ev_dir and raw_dir:
         kw["record_har_path"] = str(raw_dir / "order.har")
+    own_context = context is None
     if context is None:
         kw["user_agent"] = browser_user_agent(await _chromium_ua(browser, _within(ctx, 1.5)))
         context = await browser.new_context(**kw)
@@ -163,7 +164,8 @@ async def _visit(ctx: ProbeContext, browser: Any, context: Any = None, guard: An
     finally:
         s.phase = "closing"
         _q = time.monotonic()
-        await quiesce(context, s, max(0.05, min(1.5, ctx.remaining() - 0.5)))
+        if own_context:  # a caller's context (my-browser) goes on after the visit and is closed by its owner
+            await quiesce(context, s, max(0.05, min(1.5, ctx.remaining() - 0.5)))
         out["quiesce_ms"] = int((time.monotonic() - _q) * 1000)
         out.update(console=s.console[:50], page_errors=s.page_errors[:20], failed_requests=s.failed[:30],
                    http_errors=s.http_errors[:30], dialogs=s.dialogs[:10], dialog_count=s.dialog_count,
