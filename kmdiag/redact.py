@@ -8,6 +8,7 @@ Three kinds of rule, because no single one is enough:
 * **by name** — values under secret-looking keys (authorization, cookie, token, key, sign,
   password, session) in structured data, in ``name=value`` pairs, ``"key": "value"`` text and
   ``Header: value`` lines — catch secrets kmdiag was never told about (a cookie the shop set);
+* **URL userinfo** (``https://user:password@host``) is masked whole, in any text;
 * **phone numbers** are masked as 138****8000 (the shopper and support still recognise them),
   without touching order numbers, timestamps or hashes: a phone is 11 digits with no digit or
   letter glued to it.
@@ -51,6 +52,8 @@ _HEADER_LINE = re.compile(
     r"(?im)^([ \t]*(?:[A-Za-z0-9-]*(?:authorization|cookie|token|api-key|secret)[A-Za-z0-9-]*)[ \t]*:[ \t]*)(\S.*)$"
 )
 _PAIR = re.compile(r"(?<![A-Za-z0-9_.\-\[\]])([A-Za-z_][A-Za-z0-9_.\-\[\]]{0,40})=([^&\s#;\"'<>,]+)")
+# ``scheme://user:password@host``: the userinfo of a URL is a credential whatever it holds.
+_USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]{1,15}://)([^\s/?#@\[\]<>\"']+)@(?=[^\s@/?#])")
 _DATA_URI = re.compile(r"(data:image/[a-z+.-]+;base64,[A-Za-z0-9+/=]+)")
 _JSON_PAIR = re.compile(r'"([A-Za-z_][A-Za-z0-9_.\-]{0,40})"(\s*:\s*)"((?:[^"\\]|\\.)*)"')
 
@@ -126,6 +129,7 @@ class Redactor:
         for needle, repl in self._needles:
             if needle in s:
                 s = s.replace(needle, repl)
+        s = _USERINFO.sub(lambda m: m.group(1) + (m.group(2) if m.group(2) == MASK else MASK) + "@", s)
         s = _HEADER_LINE.sub(lambda m: m.group(1) + MASK if MASK not in m.group(2) else m.group(0), s)
         s = _PAIR.sub(lambda m: f"{m.group(1)}={MASK}" if secret_pair(m.group(1), m.group(2)) else m.group(0), s)
         s = _JSON_PAIR.sub(lambda m: f'"{m.group(1)}"{m.group(2)}"{MASK}"'

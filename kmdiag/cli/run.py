@@ -122,6 +122,9 @@ def run_diagnosis(opts: RunOptions) -> int:
                                      demo=demo is not None, lang=lang, command=opts.command))
         started += time.monotonic() - asked_at  # a person typing at a token prompt is not the run's time
         redactor = Redactor(secrets.values())
+        from kmdiag.ids import userinfo
+
+        redactor.add(*userinfo(opts.url or ""))  # https://user:password@shop: a credential the user pasted
         # Every demo secret, and the phone number the order form is filled with, are redacted too.
         if demo is not None:
             redactor.add(*demo.secrets.values())

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from kmdiag.i18n import T
+from kmdiag.ids import check_order_id, fill
 from kmdiag.payment.providers.base import ProviderConfigError, ProviderRecord, make_provider
 from kmdiag.profile.schema import Profile
 from kmdiag.redact import MASK, Redactor
@@ -63,6 +64,8 @@ async def plan(profile: Profile, secrets: dict[str, str], order_id: str) -> Plan
     """Ask the provider, then decide what to send. Never sends anything."""
     from kmdiag.payment.net import async_client
 
+    order_id = check_order_id(order_id)  # InvalidOrderId: never a request built from URL syntax
+
     cfg = profile.payment.provider
     try:
         prov = make_provider(cfg, secrets)
@@ -87,12 +90,12 @@ async def plan(profile: Profile, secrets: dict[str, str], order_id: str) -> Plan
                                     money=raw.get("money") if raw.get("money") not in (None, "") else rec.amount,
                                     key=key, param=str(raw.get("param") or ""))
         return Plan("callback", order_id, T(zh="易支付回调，按网关的方式签名", en="epay callback, signed as the gateway signs it"), "GET",
-                    profile.url(profile.payment.notify_url.replace("{order_id}", order_id)), params, provider=info)
+                    profile.url(fill(profile.payment.notify_url, order_id=order_id)), params, provider=info)
     if profile.payment.repair_endpoint:
         from kmdiag.session import admin_headers
 
         hdrs = admin_headers(profile, secrets)
-        url = profile.url(profile.payment.repair_endpoint.replace("{order_id}", order_id))
+        url = profile.url(fill(profile.payment.repair_endpoint, order_id=order_id))
         return Plan("repair", order_id, T(zh="平台的补单接口（这个渠道的回调只有渠道能签名）", en="the platform's repair endpoint (only the provider can sign its callbacks)"),
                     "POST", url, {"order_id": order_id, "trade_no": rec.trade_no or "", "amount": info["amount"] or ""},
                     hdrs, info)
@@ -145,7 +148,7 @@ async def order_status(profile: Profile, secrets: dict[str, str], order_id: str)
     hdrs = admin_headers(profile, secrets)
     async with async_client(profile, timeout=5.0, max_body=MAX_BODY) as c:
         try:
-            r = await c.get(profile.url(pay.order_endpoint.replace("{order_id}", order_id)), headers=hdrs)
+            r = await c.get(profile.url(fill(pay.order_endpoint, order_id=order_id)), headers=hdrs)
             raw = field(r.json(), pay.order_fields.get("status", "data.status"))
         except Exception:
             return None

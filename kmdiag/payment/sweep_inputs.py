@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from kmdiag.ids import is_order_id
+
 _SINCE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.I)
 _UNITS = {"": 60, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 _ID_KEYS = ("order_id", "out_trade_no", "order_sn", "trade_no", "orderSN", "tradeNo", "id")
 
 
@@ -65,7 +66,7 @@ class OrderIds:
             st.comments += 1
             return None
         oid = line.split()[0].split(",")[0].strip("\"'")  # tolerate "id,amount" CSV exports and trailing notes
-        if not _ID.match(oid):
+        if not is_order_id(oid):
             st.invalid += 1
             return None
         if oid in self._seen:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from kmdiag.i18n import T
+from kmdiag.ids import fill
 from kmdiag.payment.sweep import OrderResult
 from kmdiag.session import admin_headers
 
@@ -31,7 +32,7 @@ def make_confirm(client: Any, profile: Any, secrets: dict[str, str]) -> Callable
     status_expr = pay.order_fields.get("status", "data.status")
 
     async def confirm(r: OrderResult) -> OrderResult:
-        url = profile.url(pay.order_endpoint.replace("{order_id}", r.order_id))
+        url = profile.url(fill(pay.order_endpoint, order_id=r.order_id))
         try:
             resp = await client.get(url, headers=headers)
             raw = field(resp.json(), status_expr) if resp.status_code < 500 else None

@@ -20,7 +20,9 @@ def order_id(ctx: ProbeContext) -> str:
     oid = ctx.opt("order_id")
     if not oid:
         raise Skip("no order number given (kmdiag payment ORDER_ID)")
-    return str(oid)
+    from kmdiag.ids import check_order_id
+
+    return check_order_id(str(oid))  # the CLI already refused bad ids; the Python API gets the same rule
 
 
 MAX_BODY = 1_000_000  # bytes of any answer; an order, a callback list or a provider record is far smaller

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
+from kmdiag.ids import fill
 from kmdiag.probes._base import Skip
 from kmdiag.probes._context import ProbeContext
 from kmdiag.probes._payment import admin_headers, client, json_body, net_error, now, order_id, to_epoch
@@ -50,7 +51,7 @@ async def callbacks(ctx: ProbeContext) -> dict[str, Any]:
 
 
 async def _from_endpoint(ctx: ProbeContext, oid: str) -> dict[str, Any]:
-    url = ctx.profile.url(ctx.profile.payment.callback_log.endpoint.replace("{order_id}", oid))  # type: ignore[union-attr]
+    url = ctx.profile.url(fill(ctx.profile.payment.callback_log.endpoint, order_id=oid))  # type: ignore[union-attr]
     res: dict[str, Any] = {"url": url, "error": None}
     async with client(ctx) as c:
         try:

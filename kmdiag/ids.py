@@ -1,0 +1,92 @@
+"""Order ids and URL templates: an id is data, never URL syntax.
+
+Why one module: an agent pastes order numbers from customer tickets, exports and chat windows.
+``../../../admin/api/users/1/delete``, ``KM1?status=paid&x=`` or ``KM1#frag`` pasted raw into
+``/api/orders/{order_id}`` would aim the admin token (or a re-notify POST) at another path. So
+every path that takes an id — the single order, the sweep, re-notify, the callback history,
+evidence names — validates it here (:func:`check_order_id`) and fills templates here
+(:func:`fill`), which percent-encodes every value so it stays inside its path segment or query
+value. Nothing else in kmdiag interpolates an id into a URL.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, urlsplit, urlunsplit
+
+MAX_ID_LEN = 128
+ALLOWED = "letters A-Z a-z, digits 0-9 and _ . : - (starting with a letter or digit)"
+# Real order numbers: dujiaoka 16-char alnum, acg-faka 20-digit, epay trade_no, UUIDs, "KM-2026-01".
+# A leading letter/digit rules out "." and ".." (dot segments a URL parser would resolve).
+_ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.:-]{{0,{MAX_ID_LEN - 1}}}")
+
+
+class InvalidOrderId(ValueError):
+    """The text is not an order number kmdiag will put into a request."""
+
+
+def is_order_id(value: object) -> bool:
+    return isinstance(value, str) and _ID.fullmatch(value) is not None
+
+
+def check_order_id(value: object) -> str:
+    """``value`` unchanged when it is an order id; :class:`InvalidOrderId` (one clear line) when not."""
+    s = value if isinstance(value, str) else str(value)
+    if is_order_id(s):
+        return s
+    if not s:
+        why = "it is empty"
+    elif len(s) > MAX_ID_LEN:
+        why = f"it is {len(s)} characters long (at most {MAX_ID_LEN})"
+    else:
+        bad = next((c for c in s if not re.fullmatch(r"[A-Za-z0-9_.:-]", c)), None)
+        why = f"it contains {bad!r}" if bad is not None else f"it starts with {s[0]!r}"
+    raise InvalidOrderId(f"'{preview(s)}' is not an order number: {why}; allowed: {ALLOWED}, "
+                         f"1-{MAX_ID_LEN} characters")
+
+
+def preview(s: str, limit: int = 40) -> str:
+    """A printable, short rendering of untrusted text for an error line (no control characters)."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in s[:limit])
+    return shown + ("…" if len(s) > limit else "")
+
+
+def encode(value: object) -> str:
+    """One value as a URL path segment or query value: every reserved character percent-encoded."""
+    return quote(str(value), safe="")
+
+
+def fill(template: str, **values: object) -> str:
+    """``template`` with each ``{name}`` replaced by the percent-encoded value.
+
+    Only the placeholders given are replaced; the template's own syntax (its path, its ``?``) is
+    the profile's and stays as written.
+    """
+    out = template
+    for name, value in values.items():
+        out = out.replace("{" + name + "}", encode(value))
+    return out
+
+
+def strip_userinfo(url: str) -> str:
+    """``url`` without ``user:password@``: a credential, never something to show or send on."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+def userinfo(url: str) -> list[str]:
+    """The secret parts of ``user:password@`` in ``url`` (the password, and the pair), for the redactor."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return []
+    if "@" not in parts.netloc:
+        return []
+    info = parts.netloc.rsplit("@", 1)[0]
+    user, _, password = info.partition(":")
+    return [v for v in (info if password else "", password) if v]
