@@ -127,7 +127,10 @@ async def exchange(
     raw = bytearray()
 
     async def go() -> httpx.Response:
-        async with httpx.AsyncClient(verify=_tls_context(ctx), trust_env=False, timeout=httpx.Timeout(total),
+        from kmdiag.bodycap import CappedTransport  # decoded-size cap: a gzip bomb stops at BODY_CAP
+
+        transport = CappedTransport(httpx.AsyncHTTPTransport(verify=_tls_context(ctx)), BODY_CAP, truncate=True)
+        async with httpx.AsyncClient(transport=transport, trust_env=False, timeout=httpx.Timeout(total),
                                      follow_redirects=False) as client:
             req = client.build_request(method, pinned, headers=hdrs, json=json_body, extensions=ext)
             resp = await client.send(req, stream=True)
