@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-import sys
+import time
+
+_T0 = time.monotonic()  # --timeout counts from here (kmdiag.clock)
+
+import sys  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -11,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nkmdiag: interrupted", file=sys.stderr)
         return 130
-    return run(argv if argv is not None else sys.argv[1:])
+    return run(argv if argv is not None else sys.argv[1:], started=_T0)
 
 
 if __name__ == "__main__":

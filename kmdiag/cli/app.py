@@ -221,8 +221,11 @@ def _root(
     """kmdiag — 卡盟下单/支付诊断工具."""
 
 
-def run(argv: list[str]) -> int:
+def run(argv: list[str], started: float | None = None) -> int:
     """Run the CLI; map every exception to a contract exit code. ``--debug`` re-raises internal errors."""
+    from kmdiag import clock
+
+    clock.mark(started)  # the one --timeout budget starts here (or at the process's start)
     debug = "--debug" in argv
     try:
         # Without standalone mode, click returns a command's exit code instead of raising.

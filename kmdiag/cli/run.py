@@ -79,7 +79,9 @@ def secrets_from_profile(profile: Any, environ: dict[str, str]) -> dict[str, str
 def run_diagnosis(opts: RunOptions) -> int:
     import time
 
-    started = time.monotonic()  # --timeout covers loading, the demo's start and stop too, not only the probes
+    from kmdiag import clock
+
+    started = clock.started()  # --timeout covers start-up, loading, the demo's start and stop, not only the probes
     from kmdiag import runner
     from kmdiag.profile.loader import load_profile, profile_from_url
     from kmdiag.render import render

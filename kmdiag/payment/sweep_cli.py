@@ -17,7 +17,7 @@ from typing import Any
 from kmdiag.errors import UsageError
 from kmdiag.i18n import default_lang
 from kmdiag.payment.sweep import SweepSummary, run_sweep
-from kmdiag.payment.sweep_inputs import InputStats, parse_since, pending_orders, pending_url, read_orders_file
+from kmdiag.payment.sweep_inputs import InputStats, parse_since, pending_orders, pending_url
 from kmdiag.payment.sweep_report import Progress, SweepPrinter
 from kmdiag.redact import Redactor
 
@@ -25,6 +25,7 @@ DEMO_ORDERS, DEMO_LOST = 200, 5
 # Answers are read whole: caps keep a misbehaving server from filling memory (64 queries in flight).
 PROVIDER_MAX_BODY = 256 * 1024  # an order query answer is under 1 KB
 SHOP_MAX_BODY = 64 * 1024 * 1024  # the pending-orders list: 10,000 orders ≈ 0.8 MB
+GRACE_S = 0.3  # of --timeout kept for shutdown: closing clients, the summary line
 MAX_REFINE = 500  # lost orders whose callback logs are searched (one pass over each file) for a sharper cause
 
 
@@ -61,12 +62,17 @@ def _validate(opts: Any) -> tuple[str, str, float, int, float]:
 
 def main(opts: Any) -> int:
     """Run a sweep as the CLI asked; see the module docstring for exit codes."""
+    from kmdiag import clock
     from kmdiag.cli.run import secrets_from_profile
 
+    started = clock.started()  # --timeout covers the whole command: start-up, demo, profile, reading, stop
     lang, fmt, since, concurrency, rate = _validate(opts)
     orders_file = opts.extra.get("orders_file")
-    if orders_file and orders_file != "-" and not os.path.isfile(orders_file):
-        raise UsageError(f"--orders-file: '{orders_file}' is not a readable file")
+    if orders_file:
+        from kmdiag.payment.orders_input import _open_check
+
+        _open_check(orders_file)  # a directory, a device, no permission: exit 2 before anything starts
+    opts.extra["_started"] = started
     demo = None
     environ = dict(os.environ)
     try:
@@ -124,13 +130,17 @@ def _run(opts: Any, profile: Any, provider: Any, secrets: dict[str, str], printe
     tty = sys.stderr.isatty() and not opts.debug
 
     async def go() -> int:
-        deadline = time.monotonic() + opts.timeout  # one budget: pending list, queries, log search
+        # One budget from the command's start: pending list, queries, log search; GRACE_S is left for
+        # closing connections and the final summary (documented in docs/reliability.md).
+        deadline = opts.extra.get("_started", time.monotonic()) + max(0.2, opts.timeout - GRACE_S)
         per_request = min(10.0, opts.timeout)
         async with async_client(profile, timeout=per_request, max_connections=4, max_body=SHOP_MAX_BODY) as client, \
                 ClientShards(lambda n: async_client(profile, timeout=per_request, max_connections=n,
                                                     max_body=PROVIDER_MAX_BODY), concurrency) as shards:
             if orders_file:
-                orders: Any = read_orders_file(orders_file, stats)
+                from kmdiag.payment.orders_input import OrdersInput
+
+                orders: Any = await OrdersInput.open(orders_file, stats, deadline)
                 total = _count_lines(orders_file) if tty and orders_file != "-" else None
             else:
                 try:
@@ -189,6 +199,8 @@ async def fetch_pending(client: Any, profile: Any, secrets: dict[str, str], sinc
 def _count_lines(path: str) -> int | None:
     """A cheap upper bound for the progress bar (lines, not unique orders); None if unreadable."""
     try:
+        if not os.path.isfile(path):  # a FIFO's open would block, and it can be read only once
+            return None
         with open(path, "rb") as f:
             return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) or None
     except OSError:

@@ -42,9 +42,13 @@ class InputStats:
     comments: int = 0
     duplicates: int = 0
     invalid: int = 0
+    unread: bool = False  # the input was not read to its end before the deadline (a slow stdin)
 
     def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
+        d = dict(self.__dict__)
+        if not d.pop("unread"):
+            return d
+        return {**d, "unread": True}
 
 
 class OrderIds:

@@ -102,9 +102,16 @@ async def _from_logs(files: list[str], oid: str, fmt: str, ctx: ProbeContext) ->
         from kmdiag.payment.logs import search_callbacks
     except ImportError:
         return [], "log search is not available in this build"
+    import time
+
+    from kmdiag.safefile import deadline
+
+    budget = ctx.timeout(5.0)
     try:
-        hits = await asyncio.wait_for(asyncio.to_thread(search_callbacks, list(files), oid, fmt=fmt),
-                                      timeout=ctx.timeout(5.0))
+        # The thread stops itself at the deadline (every read checks it): nothing outlives the probe.
+        with deadline(time.monotonic() + max(0.05, budget - 0.1)):
+            hits = await asyncio.wait_for(asyncio.to_thread(search_callbacks, list(files), oid, fmt=fmt),
+                                          timeout=budget)
     except TimeoutError:
         return [], "log search did not finish in time"
     except Exception as exc:
