@@ -8,19 +8,13 @@ order's own path. ``server_bind`` is overridden because ``http.server``'s does a
 from __future__ import annotations
 
 import json
-import socketserver
 import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from kmdiag.demo.http import LoopbackHTTPServer
 
-class _Server(socketserver.ThreadingMixIn, HTTPServer):
-    daemon_threads = True
-
-    def server_bind(self) -> None:  # no getfqdn: the name is only used in error pages
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name, self.server_port = str(host), int(port)
+_Server = LoopbackHTTPServer  # no getfqdn in server_bind: that would be a reverse lookup
 
 
 class Capture:
