@@ -10,6 +10,11 @@ import sys  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a lone surrogate or an odd locale never kills the output
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
     try:  # Ctrl-C while the CLI is still importing: the contract's 130, not a traceback
         from kmdiag.cli.app import run
     except KeyboardInterrupt:

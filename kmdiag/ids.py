@@ -90,3 +90,57 @@ def userinfo(url: str) -> list[str]:
     info = parts.netloc.rsplit("@", 1)[0]
     user, _, password = info.partition(":")
     return [v for v in (info if password else "", password) if v]
+
+
+class InvalidURL(ValueError):
+    """A URL kmdiag will not send a request to (one clear line for the user)."""
+
+
+MAX_URL_LEN = 8192
+
+
+def check_url(url: object, what: str = "URL") -> str:
+    """``url`` unchanged when it is an http(s) URL with a valid host and port; :class:`InvalidURL` if not."""
+    import ipaddress
+
+    s = url if isinstance(url, str) else str(url)
+    shown = preview(s, 60)
+    if len(s) > MAX_URL_LEN:
+        raise InvalidURL(f"{what}: '{shown}' is {len(s)} characters long (at most {MAX_URL_LEN})")
+    if any(ord(c) < 32 or ord(c) == 127 or 0xD800 <= ord(c) <= 0xDFFF for c in s):
+        raise InvalidURL(f"{what}: '{shown}' contains a control character or an undecodable byte")
+    try:
+        parts = urlsplit(s)
+        port = parts.port
+        host = parts.hostname or ""
+    except ValueError as exc:
+        raise InvalidURL(f"{what}: '{shown}' is not a valid URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise InvalidURL(f"{what}: '{shown}' is not an http(s) URL with a host")
+    if port is not None and not 1 <= port <= 65535:
+        raise InvalidURL(f"{what}: '{shown}': port {port} is out of range (1-65535)")
+    if " " in parts.netloc:
+        raise InvalidURL(f"{what}: '{shown}': the host contains a space")
+    if ":" in host or host.replace(".", "").isdigit():
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise InvalidURL(f"{what}: '{shown}': '{preview(host)}' is not a valid IP address") from None
+    else:
+        try:
+            host.encode("idna")
+        except UnicodeError:
+            raise InvalidURL(f"{what}: '{shown}': '{preview(host)}' is not a valid host name") from None
+    return s
+
+
+def check_profile_urls(profile: object) -> None:
+    """The profile's absolute URLs (base_url, provider gateway, notify URL) through :func:`check_url`."""
+    base = getattr(profile, "base_url", None)
+    if base:
+        check_url(base, "base_url")
+    pay = getattr(profile, "payment", None)
+    for what, value in (("payment.provider.gateway", getattr(getattr(pay, "provider", None), "gateway", None)),
+                        ("payment.notify_url", getattr(pay, "notify_url", None))):
+        if isinstance(value, str) and value.startswith(("http://", "https://")):
+            check_url(fill(value, order_id="KM1"), what)

@@ -24,6 +24,7 @@ from kmdiag.models import Artifact, Finding, Measurement, Report, Status
 from kmdiag.probes._base import Skip
 from kmdiag.probes._context import PROBE_DEADLINE, ProbeContext
 from kmdiag.profile.schema import Profile
+from kmdiag.safejson import clip
 
 log = logging.getLogger("kmdiag.runner")
 
@@ -68,7 +69,7 @@ async def run_probes(
             PROBE_DEADLINE.set(started + min(spec.timeout, budget))  # this task's own end (ctx.remaining)
             try:
                 data = await asyncio.wait_for(spec.fn(ctx), timeout=min(spec.timeout, budget))
-                m = Measurement(spec.id, data=data or {})
+                m = Measurement(spec.id, data=clip(data or {}))  # a hostile answer's depth never reaches the report
             except TimeoutError:
                 kind = "budget" if spec.timeout > budget else "timeout"
                 m = Measurement(spec.id, error=f"no result within {min(spec.timeout, budget):.1f}s", error_kind=kind)

@@ -76,6 +76,26 @@ def secrets_from_profile(profile: Any, environ: dict[str, str]) -> dict[str, str
     return out
 
 
+def _check_url(url: str) -> None:
+    from kmdiag.ids import InvalidURL, check_url
+
+    try:
+        check_url(url)
+    except InvalidURL as exc:
+        raise UsageError(str(exc), hint="e.g. kmdiag order https://shop.example.com/buy/1") from None
+
+
+def _check_profile(profile: Any) -> None:
+    """Bad URLs in a profile are profile errors (exit 2), found before any request."""
+    from kmdiag.errors import KmdiagError
+    from kmdiag.ids import InvalidURL, check_profile_urls
+
+    try:
+        check_profile_urls(profile)
+    except InvalidURL as exc:
+        raise KmdiagError(f"profile {getattr(profile, 'name', '')}: {exc}") from None
+
+
 def run_diagnosis(opts: RunOptions) -> int:
     import time
 
@@ -106,6 +126,7 @@ def run_diagnosis(opts: RunOptions) -> int:
             environ.update(demo.environ)
             environ.update(demo.secrets)
         elif opts.url:
+            _check_url(opts.url)
             profile = profile_from_url(opts.url, base=opts.profile or "generic")
         elif opts.profile:
             profile = load_profile(opts.profile)
@@ -114,6 +135,7 @@ def run_diagnosis(opts: RunOptions) -> int:
                 "nothing to diagnose: give a shop URL, --profile NAME or --demo",
                 hint=f"try: kmdiag {opts.command} --demo   or   kmdiag order https://shop.example.com/buy/1",
             )
+        _check_profile(profile)
         secrets = secrets_from_profile(profile, environ)
         asked_at = time.monotonic()
         # The shopper's session token from --token-env / the profile's variable, or a hidden prompt when

@@ -22,6 +22,7 @@ from kmdiag.ids import check_order_id, fill
 from kmdiag.payment.providers.base import ProviderConfigError, ProviderRecord, make_provider
 from kmdiag.profile.schema import Profile
 from kmdiag.redact import MASK, Redactor
+from kmdiag.safejson import response_json
 
 # Answers are capped as in the single-order probes: a hostile endpoint cannot fill memory.
 MAX_BODY = 1_000_000
@@ -170,7 +171,7 @@ async def order_status(profile: Profile, secrets: dict[str, str], order_id: str,
     async with async_client(profile, timeout=_left(deadline, 5.0), max_body=MAX_BODY) as c:
         try:
             r = await _within(c.get(profile.url(fill(pay.order_endpoint, order_id=order_id)), headers=hdrs), deadline)
-            raw = field(r.json(), pay.order_fields.get("status", "data.status"))
+            raw = field(response_json(r), pay.order_fields.get("status", "data.status"))
         except Exception:
             return None
     return None if raw is None else pay.status_map.get(str(raw), str(raw))

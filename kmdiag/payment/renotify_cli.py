@@ -35,9 +35,11 @@ def _target(opts: Any) -> tuple[Any, dict[str, str], Any]:
         environ.update(demo.environ)
         environ.update(demo.secrets)
     elif opts.profile:
+        from kmdiag.cli.run import _check_profile
         from kmdiag.profile.loader import load_profile
 
         profile = load_profile(opts.profile)
+        _check_profile(profile)
     else:
         raise UsageError("--renotify needs --profile NAME (or --demo)",
                          hint="kmdiag payment KM20261125000001 --profile dujiaoka --renotify")

@@ -87,9 +87,11 @@ def main(opts: Any) -> int:
             environ.update(demo.secrets)
             extra = {"demo": {"seeded": DEMO_ORDERS, "seeded_lost": seeded_lost}}
         elif opts.profile:
+            from kmdiag.cli.run import _check_profile
             from kmdiag.profile.loader import load_profile
 
             profile, extra = load_profile(opts.profile), {}
+            _check_profile(profile)
         else:
             raise UsageError("which shop? the sweep needs a profile (provider, keys, pending-orders endpoint)",
                              hint="kmdiag payment --sweep --profile PROFILE --orders-file orders.txt   or   --demo")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kmdiag.ids import is_order_id
+from kmdiag.safejson import response_json
 
 _SINCE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.I)
 _UNITS = {"": 60, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -153,7 +154,7 @@ async def pending_orders(client: Any, url_for_page: Callable[[int], tuple[str, b
         if resp.status_code >= 400:
             raise ValueError(f"the pending-orders endpoint answered HTTP {resp.status_code}")
         try:
-            batch = ids_from_payload(resp.json())
+            batch = ids_from_payload(response_json(resp))
         except ValueError as e:
             raise ValueError(f"the pending-orders endpoint's answer is not usable: {e}") from None
         for raw in batch:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import socket
 import ssl
 import time
@@ -22,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+
+from kmdiag import safejson
 
 if TYPE_CHECKING:
     from kmdiag.probes._context import ProbeContext
@@ -79,7 +80,7 @@ def _parse(raw: bytes, content_type: str) -> tuple[bool, Any, str | None]:
     stripped = text.lstrip()
     if stripped[:1] in ("{", "[") or "json" in content_type:
         try:
-            return True, json.loads(text), None
+            return True, safejson.loads(text), None
         except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
             pass
     return False, None, text[:TEXT_KEEP]

@@ -43,10 +43,9 @@ def client(ctx: ProbeContext, wanted_timeout: float = 5.0) -> httpx.AsyncClient:
 
 def json_body(r: httpx.Response) -> Any:
     """The answer's JSON; ValueError for anything that is not (invalid, or nested too deep to parse)."""
-    try:
-        return r.json()
-    except RecursionError:
-        raise ValueError("JSON nested too deeply") from None
+    from kmdiag.safejson import response_json
+
+    return response_json(r)  # depth-limited, lone surrogates repaired
 
 
 def admin_headers(ctx: ProbeContext) -> dict[str, str]:

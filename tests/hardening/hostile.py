@@ -82,6 +82,9 @@ class Hostile:
             "dom10k": self._const(_full(_dom10k(), "text/html; charset=utf-8")),
             "ok": self._const(_full(b'{"code": 0}')),
             "gzbomb": self._const(_bomb("gzip-gzip.bin", "gzip, gzip")),
+            "nested900": self._const(_full(b'{"code": 0, "data": ' + b"[" * 900 + b"]" * 900 + b"}")),
+            "obj900": self._const(_full(b'{"a":' * 900 + b'"\\ud800"' + b"}" * 900)),
+            "surrogate": self._const(_full(b'{"code": 0, "msg": "\\udc80\\ud800x", "data": {"status": "\\ud800"}}')),
             "brbomb": self._const(_bomb("br.bin", "br")),
             "deflbomb": self._const(_bomb("deflate-deflate.bin", "deflate, deflate")),
         }
@@ -168,7 +171,8 @@ class Hostile:
 
 
 ROUTES = ("big", "loop", "drip", "hang-headers", "hang", "badjson", "list", "number", "nested", "nestedobj",
-          "latin1", "garbage", "reset", "gzbomb", "brbomb", "deflbomb")
+          "latin1", "garbage", "reset", "gzbomb", "brbomb", "deflbomb",
+          "nested900", "obj900", "surrogate")
 PAGES = ("spin", "spin-late", "alerts", "alerts-click", "dom10k")
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from kmdiag.payment.money import to_decimal
 from kmdiag.payment.providers.base import ProviderRecord, error_record, http_error, secret
+from kmdiag.safejson import response_json
 
 if TYPE_CHECKING:
     import httpx
@@ -118,7 +119,7 @@ class EpayProvider:
         if r.status_code != 200:
             return http_error(order_id, r.status_code, r.headers, r.text)
         try:
-            data = r.json()
+            data = response_json(r)
         except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply to parse
             return error_record(order_id, "bad-response: not JSON", raw={"body": r.text[:300]})
         if not isinstance(data, dict):
