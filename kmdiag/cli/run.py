@@ -114,6 +114,12 @@ def run_diagnosis(opts: RunOptions) -> int:
         raise UsageError("--fault only works with --demo", hint=f"kmdiag {opts.command} --demo --fault {opts.faults[0]}")
     if opts.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
+    from kmdiag.outputs import check_evidence_target, check_file_target
+
+    if opts.output:  # before anything runs: a 20-second diagnosis must not end in "cannot write"
+        check_file_target(opts.output, "--output")
+    if opts.evidence:
+        check_evidence_target(opts.evidence)
     environ = dict(os.environ)
     demo = None
     scratch: str | None = None
@@ -201,8 +207,16 @@ def run_diagnosis(opts: RunOptions) -> int:
             width = shutil.get_terminal_size((100, 24)).columns
         out = render(report, fmt, lang=lang, redactor=redactor, color=color, width=width)
         if opts.output:
-            opts.output.parent.mkdir(parents=True, exist_ok=True)
-            opts.output.write_text(out, encoding="utf-8")
+            from kmdiag.outputs import write_text_atomic
+
+            try:
+                write_text_atomic(opts.output, out)
+            except OSError as exc:  # the disk filled during the run: the report still reaches the user
+                sys.stdout.write(render(report, fmt, lang=lang, redactor=redactor))
+                sys.stdout.flush()
+                report.meta["output_error"] = f"--output {opts.output}: {exc.strerror or exc}"
+                print(f"kmdiag: error: could not write {opts.output}: {exc.strerror or exc}; the report went to "
+                      "stdout instead", file=sys.stderr)
         else:
             sys.stdout.write(out)
             sys.stdout.flush()
@@ -219,6 +233,8 @@ def run_diagnosis(opts: RunOptions) -> int:
                 en=f"\nkmdiag: interrupted; the report (written to {where}) covers only what finished before").get(lang),
               file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
+    if report.meta.get("output_error"):  # the diagnosis ran, but what was asked for is not on disk
+        return int(ExitCode.USAGE)
     return int(STATUS_TO_EXIT[report.status])
 
 

@@ -73,6 +73,10 @@ def main(opts: Any) -> int:
 
         _open_check(orders_file)  # a directory, a device, no permission: exit 2 before anything starts
     opts.extra["_started"] = started
+    if opts.output:
+        from kmdiag.outputs import check_file_target
+
+        check_file_target(opts.output, "--output")
     demo = None
     environ = dict(os.environ)
     try:
@@ -106,16 +110,16 @@ def main(opts: Any) -> int:
             raise UsageError("no orders to sweep: the profile has no payment.pending_orders_endpoint",
                              hint="give the order numbers with --orders-file FILE (one a line)")
         redactor = Redactor(secrets.values())
-        out = None
-        if opts.output:  # streamed there as it is found, like stdout
-            opts.output.parent.mkdir(parents=True, exist_ok=True)
-            out = open(opts.output, "w", encoding="utf-8")  # noqa: SIM115 - closed below
-        printer = SweepPrinter(fmt, lang, redactor, out=out)
-        try:
-            return _run(opts, profile, provider, secrets, printer, orders_file, since, concurrency, rate, lang, extra)
-        finally:
-            if out is not None:
-                out.close()
+        if not opts.output:
+            return _run(opts, profile, provider, secrets, SweepPrinter(fmt, lang, redactor, out=None), orders_file,
+                        since, concurrency, rate, lang, extra)
+        from kmdiag.outputs import atomic_path
+
+        # Streamed as found into a temporary file beside the target, renamed into place at the end:
+        # a full disk or a crash leaves the old file (or none), never half a sweep.
+        with atomic_path(opts.output) as tmp, open(tmp, "w", encoding="utf-8") as out:
+            return _run(opts, profile, provider, secrets, SweepPrinter(fmt, lang, redactor, out=out), orders_file,
+                        since, concurrency, rate, lang, extra)
     finally:
         if demo is not None:
             demo.stop()
