@@ -15,11 +15,14 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
         except (AttributeError, ValueError):
             pass
-    try:  # Ctrl-C while the CLI is still importing: the contract's 130, not a traceback
+    from kmdiag import signals
+
+    try:  # Ctrl-C (or SIGTERM) while the CLI is still importing: 130/143 and one line, not a traceback
+        signals.install()
         from kmdiag.cli.app import run
-    except KeyboardInterrupt:
-        print("\nkmdiag: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        print(f"\nkmdiag: interrupted ({signals.name(getattr(e, 'signum', None))})", file=sys.stderr)
+        return signals.exit_code(e)
     return run(argv if argv is not None else sys.argv[1:], started=_T0)
 
 

@@ -23,11 +23,11 @@ from __future__ import annotations
 import re
 import shutil
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
+from kmdiag import tempdir
 from kmdiag.i18n import T
 from kmdiag.models import Artifact, Report
 from kmdiag.redact import Redactor
@@ -61,7 +61,7 @@ def _write(report: Report, ctx: Any, dest: Path, *, redactor: Redactor, lang: st
     if ctx is not None:  # secrets a probe learnt during the run (a cookie the shop set) join the redactor
         redactor.add(*getattr(ctx, "secrets", {}).values())
     zipped = dest.suffix.lower() == ".zip"
-    stage = Path(tempfile.mkdtemp(prefix="kmdiag-evidence-")) if zipped else dest
+    stage = Path(tempdir.mkdtemp("evidence-zip-")) if zipped else dest
     try:
         stage.mkdir(parents=True, exist_ok=True)
         files = _copy_sources(report, ctx, stage, redactor)

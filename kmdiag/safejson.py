@@ -21,13 +21,21 @@ _LONE = re.compile(r"\\u(d[89ab][0-9a-f]{2})(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89
 
 
 def depth_exceeds(obj: Any, limit: int = MAX_DEPTH) -> bool:
-    """Whether containers in ``obj`` nest deeper than ``limit`` (iterative: no recursion of its own)."""
+    """Whether containers in ``obj`` nest deeper than ``limit`` (iterative: no recursion of its own).
+
+    Each container is looked at once, so YAML aliases (a "billion laughs" bomb shares its lists)
+    cost their unique size, not their expanded one.
+    """
     stack: list[tuple[Any, int]] = [(obj, 1)]
+    seen: set[int] = set()
     while stack:
         cur, d = stack.pop()
         if isinstance(cur, dict | list | tuple):
             if d > limit:
                 return True
+            if id(cur) in seen:
+                continue
+            seen.add(id(cur))
             stack.extend((v, d + 1) for v in (cur.values() if isinstance(cur, dict) else cur))
     return False
 
@@ -69,8 +77,13 @@ def clip(obj: Any, limit: int = MAX_DEPTH) -> Any:
 
 def _has_surrogates(obj: Any) -> bool:
     stack = [obj]
+    seen: set[int] = set()
     while stack:
         cur = stack.pop()
+        if isinstance(cur, dict | list | tuple):
+            if id(cur) in seen:
+                continue
+            seen.add(id(cur))
         if isinstance(cur, str):
             if any(0xD800 <= ord(c) <= 0xDFFF for c in cur):
                 return True

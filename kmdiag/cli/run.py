@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kmdiag import tempdir
 from kmdiag.errors import UsageError
 from kmdiag.exit_codes import STATUS_TO_EXIT, ExitCode
 from kmdiag.i18n import default_lang
@@ -171,7 +171,7 @@ def run_diagnosis(opts: RunOptions) -> int:
             opts.evidence = Path(time.strftime("kmdiag-evidence-%Y%m%d-%H%M%S"))
             print(("--trace：证据包写入 " if lang == "zh" else "--trace: evidence bundle goes to ") + str(opts.evidence),
                   file=sys.stderr)
-        scratch = tempfile.mkdtemp(prefix="kmdiag-evidence-raw-") if opts.evidence else None
+        scratch = tempdir.mkdtemp("evidence-raw-") if opts.evidence else None
         options["evidence_dir"] = scratch
         if demo is not None and "order_id" in demo.vars and not options.get("order_id"):
             options["order_id"] = demo.vars["order_id"]
@@ -232,7 +232,10 @@ def run_diagnosis(opts: RunOptions) -> int:
         print(T(zh=f"\nkmdiag：已中断；报告只含中断前完成的检查（已写入 {where}）",
                 en=f"\nkmdiag: interrupted; the report (written to {where}) covers only what finished before").get(lang),
               file=sys.stderr)
-        return int(ExitCode.INTERRUPTED)
+        from kmdiag import signals
+
+        signals.state["reported"] = True
+        return signals.exit_code(signum=report.meta.get("signal"))  # 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP
     if report.meta.get("output_error"):  # the diagnosis ran, but what was asked for is not on disk
         return int(ExitCode.USAGE)
     return int(STATUS_TO_EXIT[report.status])

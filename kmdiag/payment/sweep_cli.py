@@ -178,9 +178,13 @@ def _run(opts: Any, profile: Any, provider: Any, secrets: dict[str, str], printe
 
     try:
         code = asyncio.run(go())
-    except KeyboardInterrupt:
-        printer.finish(summary, stats, 130, source=source, extra=extra, interrupted=True)
-        return 130
+    except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM/SIGHUP (kmdiag.signals): the partial summary still prints
+        from kmdiag import signals
+
+        code = signals.exit_code(e)
+        signals.state["reported"] = True
+        printer.finish(summary, stats, code, source=source, extra=extra, interrupted=True)
+        return code
     if "error" not in extra or printer.fmt == "json":  # JSON consumers always get their summary line
         printer.finish(summary, stats, code, source=source, extra=extra)
     return code
