@@ -18,7 +18,7 @@ from kmdiag.errors import UsageError
 from kmdiag.exit_codes import STATUS_TO_EXIT, ExitCode
 from kmdiag.i18n import default_lang
 from kmdiag.models import LAYERS
-from kmdiag.redact import Redactor, phones_in
+from kmdiag.redact import Redactor
 
 
 @dataclass
@@ -158,7 +158,7 @@ def run_diagnosis(opts: RunOptions) -> int:
         # Every demo secret, and the phone number the order form is filled with, are redacted too.
         if demo is not None:
             redactor.add(*demo.secrets.values())
-        redactor.add_phone(*phones_in(profile.order.fill.values()))
+        redactor.add_personal(*profile.order.fill.values())  # phone, e-mail, QQ, names: masked everywhere
         options: dict[str, Any] = {
             "lang": lang, "submit": opts.submit or profile.order.submit, "smoke": opts.smoke, "debug": opts.debug,
             "fail_on": opts.fail_on, "environ": environ, "demo": demo is not None,
