@@ -52,8 +52,15 @@ def preview(s: str, limit: int = 40) -> str:
 
 
 def encode(value: object) -> str:
-    """One value as a URL path segment or query value: every reserved character percent-encoded."""
-    return quote(str(value), safe="")
+    """One value as a URL path segment or query value: every reserved character percent-encoded.
+
+    ``.`` and ``..`` alone are dot segments a URL parser resolves (``/orders/..`` is ``/``), so their
+    dots are encoded too; a lone surrogate is encoded as its bytes instead of failing (found by fuzzing).
+    """
+    s = str(value)
+    if s and set(s) == {"."}:
+        return "%2E" * len(s)
+    return quote(s.encode("utf-8", "surrogatepass"), safe="")
 
 
 def fill(template: str, **values: object) -> str:

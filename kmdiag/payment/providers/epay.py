@@ -48,7 +48,8 @@ def sign(params: Mapping[str, Any], key: str) -> str:
 def verify(params: Mapping[str, Any], key: str) -> bool:
     """True when ``params["sign"]`` is the MD5 of the other params with ``key`` (constant time)."""
     given = str(params.get("sign") or "").lower()
-    return bool(given) and hmac.compare_digest(given, sign(params, key))
+    # bytes: compare_digest refuses non-ASCII str, and a hostile "sign" may be anything (found by fuzzing)
+    return bool(given) and hmac.compare_digest(given.encode("utf-8", "surrogatepass"), sign(params, key).encode())
 
 
 def format_money(amount: Any) -> str:
