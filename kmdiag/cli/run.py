@@ -103,7 +103,7 @@ def run_diagnosis(opts: RunOptions) -> int:
 
     started = clock.started()  # --timeout covers start-up, loading, the demo's start and stop, not only the probes
     from kmdiag import runner
-    from kmdiag.profile.loader import load_profile, profile_from_url
+    from kmdiag.profile.loader import load_profile, profile_from_url, require_rooted
     from kmdiag.render import render
 
     lang = opts.lang or default_lang()
@@ -114,8 +114,10 @@ def run_diagnosis(opts: RunOptions) -> int:
         raise UsageError("--fault only works with --demo", hint=f"kmdiag {opts.command} --demo --fault {opts.faults[0]}")
     if opts.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
+    from kmdiag.demo.platforms import check_platform, make_demo
     from kmdiag.outputs import check_evidence_target, check_file_target
 
+    check_platform(opts.extra.get("platform"), opts.demo)
     if opts.output:  # before anything runs: a 20-second diagnosis must not end in "cannot write"
         check_file_target(opts.output, "--output")
     if opts.evidence:
@@ -125,9 +127,7 @@ def run_diagnosis(opts: RunOptions) -> int:
     scratch: str | None = None
     try:
         if opts.demo:
-            from kmdiag.demo.runtime import DemoShop
-
-            demo = DemoShop(opts.faults, command=opts.command).start()
+            demo = make_demo(opts.faults, opts.command, opts.extra.get("platform")).start()
             profile = demo.profile()
             environ.update(demo.environ)
             environ.update(demo.secrets)
@@ -135,7 +135,7 @@ def run_diagnosis(opts: RunOptions) -> int:
             _check_url(opts.url)
             profile = profile_from_url(opts.url, base=opts.profile or "generic")
         elif opts.profile:
-            profile = load_profile(opts.profile)
+            profile = require_rooted(load_profile(opts.profile), opts.profile, opts.command)
         else:
             raise UsageError(
                 "nothing to diagnose: give a shop URL, --profile NAME or --demo",

@@ -137,6 +137,7 @@ async def execute(profile: Profile, secrets: dict[str, str], p: Plan, deadline: 
     res = Result(sent=True, order_status_before=before)
     timeout = profile.payment.provider.notify_timeout_s if p.kind == "callback" else 15.0
     started = time.monotonic()
+    wall = time.time()
     async with async_client(profile, timeout=_left(deadline, timeout), max_body=MAX_BODY) as c:
         try:
             if p.method == "GET":
@@ -150,6 +151,11 @@ async def execute(profile: Profile, secrets: dict[str, str], p: Plan, deadline: 
             res.error = "no answer within --timeout (the callback may or may not have arrived)"
         except Exception as exc:
             res.error = f"{type(exc).__name__}: {exc}"[:200]
+        finally:
+            if p.kind == "callback":  # a refused re-notify is logged by the shop; it is kmdiag's, not the gateway's
+                from kmdiag.payment import journal
+
+                journal.record(p.url, wall, time.time(), "renotify")
     res.elapsed_ms = int((time.monotonic() - started) * 1000)
     res.order_status_after = await order_status(profile, secrets, p.order_id, deadline)
     return res

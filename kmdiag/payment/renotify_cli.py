@@ -28,17 +28,17 @@ def _target(opts: Any) -> tuple[Any, dict[str, str], Any]:
     environ = dict(os.environ)
     demo = None
     if opts.demo:
-        from kmdiag.demo.runtime import DemoShop
+        from kmdiag.demo.platforms import make_demo
 
-        demo = DemoShop(opts.faults, command="payment").start()
+        demo = make_demo(opts.faults, "payment", opts.extra.get("platform")).start()
         profile = demo.profile()
         environ.update(demo.environ)
         environ.update(demo.secrets)
     elif opts.profile:
         from kmdiag.cli.run import _check_profile
-        from kmdiag.profile.loader import load_profile
+        from kmdiag.profile.loader import load_profile, require_rooted
 
-        profile = load_profile(opts.profile)
+        profile = require_rooted(load_profile(opts.profile), opts.profile, "payment")
         _check_profile(profile)
     else:
         raise UsageError("--renotify needs --profile NAME (or --demo)",

@@ -80,7 +80,17 @@ def main(opts: Any) -> int:
     demo = None
     environ = dict(os.environ)
     try:
-        if opts.demo:
+        if opts.demo and opts.extra.get("platform"):
+            from kmdiag.demo.platforms import make_demo
+
+            # A demo platform has no pending-orders API: its story's orders come as an orders file.
+            demo = make_demo(opts.faults, "payment", opts.extra.get("platform")).start()
+            orders_file = orders_file or demo.vars.get("orders_file")
+            profile = demo.profile()
+            environ.update(demo.environ)
+            environ.update(demo.secrets)
+            extra = {"demo": {"platform": opts.extra.get("platform")}}
+        elif opts.demo:
             from kmdiag.demo import gateway
             from kmdiag.demo.runtime import DemoShop
 
@@ -92,9 +102,9 @@ def main(opts: Any) -> int:
             extra = {"demo": {"seeded": DEMO_ORDERS, "seeded_lost": seeded_lost}}
         elif opts.profile:
             from kmdiag.cli.run import _check_profile
-            from kmdiag.profile.loader import load_profile
+            from kmdiag.profile.loader import load_profile, require_rooted
 
-            profile, extra = load_profile(opts.profile), {}
+            profile, extra = require_rooted(load_profile(opts.profile), opts.profile, "payment --sweep"), {}
             _check_profile(profile)
         else:
             raise UsageError("which shop? the sweep needs a profile (provider, keys, pending-orders endpoint)",
