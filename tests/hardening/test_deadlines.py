@@ -94,7 +94,7 @@ def test_slow_stdin_orders(capture: Capture, tmp_path: Path) -> None:
 def stalled_tls() -> Iterator[int]:
     """A port whose TCP connect succeeds (backlog) and whose TLS handshake never gets an answer."""
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
+    s.bind(("127.0.0.2", 0))  # another loopback address than the shop's: no profile re-rooting onto it
     s.listen(16)
     try:
         yield s.getsockname()[1]
@@ -104,7 +104,7 @@ def stalled_tls() -> Iterator[int]:
 
 @pytest.mark.parametrize("timeout", [2.0])
 def test_renotify_against_stalled_tls(capture: Capture, tmp_path: Path, stalled_tls: int, timeout: float) -> None:
-    gw = f"https://127.0.0.1:{stalled_tls}"
+    gw = f"https://127.0.0.2:{stalled_tls}"
     prof = _profile(tmp_path, capture.base, provider={"kind": "epay", "gateway": gw, "merchant_id": "1001",
                                                       "key_env": "KMDIAG_CAPTURE_KEY"})
     run = run_kmdiag("payment", "KM0001", "--profile", prof, "--renotify", "--yes", "--timeout", str(timeout),

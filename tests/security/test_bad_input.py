@@ -49,7 +49,7 @@ def test_deep_yaml_profile_is_a_profile_error(cli, tmp_path: Path, doc: str) -> 
 
 def test_bad_base_url_in_profile_is_exit_2(cli, tmp_path: Path) -> None:
     p = tmp_path / "p.yaml"
-    p.write_text("name: x\nbase_url: 'http://shop.example:99999/'\n")
+    p.write_text("name: x\nbase_url: 'http://127.0.0.1:99999/'\n")
     code, _out, err = cli("payment", "KM1", "--profile", str(p))
     assert code == 2 and "port" in err.lower(), err
 
