@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
-_T0 = time.monotonic()  # --timeout counts from here (kmdiag.clock)
-
-import sys  # noqa: E402
+import sys
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as e:
         print(f"\nkmdiag: interrupted ({signals.name(getattr(e, 'signum', None))})", file=sys.stderr)
         return signals.exit_code(e)
-    return run(argv if argv is not None else sys.argv[1:], started=_T0)
+    return run(argv if argv is not None else sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
-"""When this command started: ``--timeout`` is one budget from the process's start, not from the run's.
+"""When this command started: ``--timeout`` is one budget from the CLI's start, not from the probes'.
 
-Why: importing the CLI, loading the profile and starting the demo all cost time a user waits for;
-a budget that started later would let the process outlive ``--timeout``. ``python -m kmdiag`` marks
-the moment its entry module is imported; an in-process call (tests, ``kmdiag.cli.app.run``) marks
-the call.
+Why: loading the profile, reading inputs and starting the demo all cost time a user waits for; a
+budget that started later would let the process outlive ``--timeout``. ``kmdiag.cli.app.run`` marks
+the moment it is called (after the interpreter and the CLI's own imports: that part is the
+documented grace of docs/reliability.md).
 """
 
 from __future__ import annotations
