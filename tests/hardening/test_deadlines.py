@@ -106,7 +106,7 @@ def stalled_tls() -> Iterator[int]:
 def test_renotify_against_stalled_tls(capture: Capture, tmp_path: Path, stalled_tls: int, timeout: float) -> None:
     gw = f"https://127.0.0.2:{stalled_tls}"
     prof = _profile(tmp_path, capture.base, provider={"kind": "epay", "gateway": gw, "merchant_id": "1001",
-                                                      "key_env": "KMDIAG_CAPTURE_KEY"})
+                                                      "md5_key_env": "KMDIAG_CAPTURE_KEY"})
     run = run_kmdiag("payment", "KM0001", "--profile", prof, "--renotify", "--yes", "--timeout", str(timeout),
                      "--format", "json", env=kmdiag_env(**SECRETS))
     assert "Traceback" not in run.err

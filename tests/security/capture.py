@@ -82,6 +82,6 @@ def profile_yaml(base: str, name: str = "capture") -> str:
             "repair_endpoint": "/api/orders/{order_id}/repair",
             "admin": {"token_env": "KMDIAG_CAPTURE_ADMIN"},
             "callback_log": {"endpoint": "/api/orders/{order_id}/notifies"},
-            "provider": {"kind": "epay", "gateway": base, "merchant_id": "1001", "key_env": "KMDIAG_CAPTURE_KEY"},
+            "provider": {"kind": "epay", "gateway": base, "merchant_id": "1001", "md5_key_env": "KMDIAG_CAPTURE_KEY"},
         },
     })

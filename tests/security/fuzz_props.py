@@ -87,13 +87,17 @@ def check_logs(data: bytes, fmt: str) -> None:
 def check_callbacks(params: dict[str, Any], record: Any, body: bytes) -> None:
     from kmdiag import safejson
     from kmdiag.payment.providers import epay, wechatpay
-    from kmdiag.probes.payment_callbacks import _normalise
 
     assert isinstance(epay.verify({k: v for k, v in params.items()}, "merchant-key-0001"), bool)
     if isinstance(record, dict):
-        json.dumps(_normalise(record), default=str)
-        epay.EpayProvider.record_from("KM1", record) if hasattr(epay, "EpayProvider") else None
         wechatpay.decrypt_resource(record, "0" * 32)
+        try:
+            from kmdiag.payment.records import field_of
+
+            for expr in ("data.notifies", "status", "params.sign", "a[0].b"):
+                field_of(expr, record)
+        except ImportError:  # pragma: no cover - older trees
+            pass
     try:
         safejson.loads(body)
     except ValueError:
