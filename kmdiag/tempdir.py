@@ -49,19 +49,24 @@ def mkdtemp(prefix: str) -> str:
 @contextlib.contextmanager
 def scope() -> Iterator[Path]:
     """A directory for one command; it and everything in it is removed when the block ends, however."""
-    d = _new()
-    with _lock:
-        _stack.append(d)
+    d: Path | None = None
     try:
+        d = _new()
+        with _lock:
+            _stack.append(d)
         yield d
     finally:
-        with _lock:
-            if d in _stack:
-                _stack.remove(d)
-        shutil.rmtree(d, ignore_errors=True)
+        if d is not None:
+            with _lock:
+                if d in _stack:
+                    _stack.remove(d)
+            shutil.rmtree(d, ignore_errors=True)
 
 
 @atexit.register
 def _cleanup() -> None:
     for d in [*_stack, *([_ambient] if _ambient else [])]:
+        shutil.rmtree(d, ignore_errors=True)
+    # A signal between mkdtemp and the bookkeeping above: this process's directories, by name.
+    for d in Path(tempfile.gettempdir()).glob(f"kmdiag-run-{os.getpid()}-*"):
         shutil.rmtree(d, ignore_errors=True)
