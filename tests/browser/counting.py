@@ -11,8 +11,10 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from kmdiag.demo.http import LoopbackHTTPServer
 
 
 @dataclass
@@ -85,7 +87,7 @@ def counting(pages: dict[str, Any], other_pages: dict[str, Any] | None = None) -
     shop, other = Counter(pages), Counter(other_pages or {})
     servers = []
     for c in (shop, other):
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(c))
+        httpd = LoopbackHTTPServer(("127.0.0.1", 0), _handler(c))  # no reverse lookup of its own name
         httpd.daemon_threads = True
         c.base = f"http://127.0.0.1:{httpd.server_address[1]}"
         servers.append(httpd)
