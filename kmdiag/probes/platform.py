@@ -2,7 +2,8 @@
 
 Fetched the way the user's browser would reach them (their resolver's address or their proxy):
 the product page, the static baseline page, the health endpoint, extra profile pages, and the
-order API (OPTIONS only: a router answers it, no order is ever created). The static page and
+order API (OPTIONS only: a router answers it, no order is ever created; never on platforms whose
+router ignores the method, ``platform.order_api_probe: none``). The static page and
 the order API are sampled a few times so that the checks can compare their latencies; 429, 503,
 Retry-After, 5xx and resets are recorded per request.
 """
@@ -46,7 +47,7 @@ def endpoints(ctx: ProbeContext) -> list[dict[str, Any]]:
     add("health", p.platform.health_path)
     for extra in p.platform.pages:
         add("extra", extra)
-    api = order_api_url(p)
+    api = order_api_url(p) if p.platform.order_api_probe == "options" else None
     if api:
         out.append({"roles": ["order-api"], "url": api, "method": "OPTIONS", "samples": _SAMPLES})
     return out

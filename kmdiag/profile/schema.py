@@ -69,6 +69,10 @@ class SendAs(_M):
 class Platform(_M):
     health_path: str | None = Field("/health", description="A health endpoint; null when the platform has none.")
     pages: list[str] = Field(default_factory=list, description="Extra pages that must answer.")
+    order_api_probe: Literal["options", "none"] = Field(
+        "options", description="How the platform probe times the order API: 'options' (an OPTIONS request, which "
+        "most routers answer without running the handler) or 'none' for platforms whose router ignores the method "
+        "and would run the order handler (acg-faka).")
 
 
 class Order(_M):

@@ -86,8 +86,6 @@ def test_completed_order_is_never_a_problem_whatever_the_logs_hold(capsys: pytes
     assert d.store.order_rows() == rows
 
 
-@pytest.mark.xfail(reason="needs safety branch: --probe-notify opt-in (payment no longer touches the notify handler)",
-                   strict=False)
 def test_many_payment_runs_write_no_runtime_log_line(capsys: pytest.CaptureFixture[str],
                                                      monkeypatch: pytest.MonkeyPatch, paid_shop: object) -> None:
     d = paid_shop
