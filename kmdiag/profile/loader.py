@@ -215,6 +215,7 @@ def reroot(prof: Profile, url: str, *, keep_page: bool = False) -> Profile:
         raise ProfileError(f"'{url}' is not an http(s) URL", hint="e.g. kmdiag order https://your-shop/item/1")
     old = urlsplit(prof.base_url)
     old_host = (old.hostname or "").lower()
+    old_origin = _origin_key(old)
     new_origin = f"{parts.scheme}://{parts.netloc}"
 
     def move(value: str) -> str | None:
@@ -222,7 +223,9 @@ def reroot(prof: Profile, url: str, *, keep_page: bool = False) -> Profile:
         if u.scheme not in ("http", "https") or not u.netloc:
             return value
         host = (u.hostname or "").lower()
-        if host == old_host:
+        # The shop's own origin moves; another service on the same host but its own port (a gateway on
+        # 127.0.0.1:9000 beside a shop on 127.0.0.1:8443) is not the shop and keeps its address.
+        if host == old_host and (is_placeholder(host) or _origin_key(u) == old_origin):
             return new_origin + value[len(f"{u.scheme}://{u.netloc}"):]
         return None if is_placeholder(host) else value
 
@@ -251,6 +254,15 @@ def reroot(prof: Profile, url: str, *, keep_page: bool = False) -> Profile:
         return Profile.model_validate(data)
     except ValidationError as exc:  # a required URL field held a placeholder of another host
         raise ProfileError(f"profile '{prof.name}' cannot follow {new_origin}: {exc.errors()[0].get('msg')}") from None
+
+
+def _origin_key(u: Any) -> tuple[str, int | None]:
+    """Host and effective port of a split URL (the scheme's default port when none is written)."""
+    try:
+        port = u.port
+    except ValueError:
+        port = None
+    return (u.hostname or "").lower(), port or {"http": 80, "https": 443}.get(u.scheme)
 
 
 def require_rooted(prof: Profile, name: str, command: str = "order") -> Profile:

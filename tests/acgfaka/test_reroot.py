@@ -84,3 +84,16 @@ def test_own_base_url_with_a_path_prefix_is_kept(tmp_path) -> None:
     f.write_text(text, encoding="utf-8")
     p = require_rooted(load_profile(str(f)), str(f))
     assert p.base_url == "https://mine.test/shop/" and p.order.product_url == "/item/1"
+
+
+def test_another_service_on_the_shops_host_keeps_its_port(tmp_path) -> None:
+    # A gateway on 127.0.0.1:9000 beside a shop on 127.0.0.1:8443 is not the shop: it must not move.
+    text = (builtin_profiles()["acg-faka"]).read_text(encoding="utf-8").replace(
+        "https://shop.example.com/", "https://127.0.0.1:8443/").replace(
+        "https://shop.example.com", "https://127.0.0.1:8443").replace(
+        "https://pay.example.com", "http://127.0.0.1:9000")
+    f = tmp_path / "mine.yaml"
+    f.write_text(text, encoding="utf-8")
+    p = profile_from_url("https://127.0.0.1:7443/item/2", base=str(f))
+    assert p.payment.provider.gateway == "http://127.0.0.1:9000"
+    assert p.payment.notify_url == "https://127.0.0.1:7443/user/api/order/callback.{order_id}"
