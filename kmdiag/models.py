@@ -34,6 +34,7 @@ class Measurement:
     error: str | None = None
     error_kind: str | None = None  # "timeout" | "crash" | "budget" | "skipped" | "unavailable"
     duration_ms: int = 0
+    started: float = 0.0  # time.monotonic() when the probe started (the report's timeline; never output)
 
     @property
     def ok(self) -> bool:

@@ -82,6 +82,7 @@ async def run_probes(
                     raise
                 m = Measurement(spec.id, error=f"{type(exc).__name__}: {exc}", error_kind="crash")
         m.duration_ms = int((time.monotonic() - started) * 1000)
+        m.started = started
         ctx.measurements[spec.id] = m
         running.discard(spec.id)
         if progress:
@@ -136,9 +137,14 @@ def _restore_sigint(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def run_checks(
-    checks: list[registry.CheckSpec], measurements: dict[str, Measurement], profile: Profile, options: dict[str, Any]
+    checks: list[registry.CheckSpec], measurements: dict[str, Measurement], profile: Profile, options: dict[str, Any],
+    timings: dict[str, dict[str, Any]] | None = None,
 ) -> list[Finding]:
-    """Run checks in dependency order; pure apart from timing."""
+    """Run checks in dependency order; pure apart from timing.
+
+    ``timings`` (when given) receives, per check, the probes it read and its own time, so that a
+    report can say what each check cost without counting a shared probe once per check (JUnit).
+    """
     findings: dict[str, Finding] = {}
     order = _topo(checks)
     cctx = registry.CheckContext(measurements=measurements, profile=profile, options=options, findings=findings)
@@ -147,7 +153,10 @@ def run_checks(
         f = _one_check(spec, cctx, findings)
         # A check's time is the time of the slowest probe it read plus its own: what it cost to know.
         probe_ms = max((measurements[n].duration_ms for n in spec.needs if n in measurements), default=0)
-        f.duration_ms = probe_ms + int((time.monotonic() - started) * 1000)
+        own_ms = (time.monotonic() - started) * 1000
+        f.duration_ms = probe_ms + int(own_ms)
+        if timings is not None:
+            timings[spec.id] = {"needs": [n for n in spec.needs if n in measurements], "own_ms": round(own_ms, 3)}
         findings[spec.id] = f
     return list(findings.values())
 
@@ -229,8 +238,15 @@ def execute(
     interrupted = interrupted or bool(ctx.state.get("interrupted"))
     for p in probes:  # whatever did not report (interrupt) is marked, never silently absent
         ctx.measurements.setdefault(p.id, Measurement(p.id, error="interrupted", error_kind="budget"))
-    findings = run_checks(checks, ctx.measurements, profile, options)
+    check_times: dict[str, dict[str, Any]] = {}
+    findings = run_checks(checks, ctx.measurements, profile, options, timings=check_times)
+    t_diag = time.monotonic()
     causes = diagnose(findings, command=command, options=options)
+    timeline = {  # for renderers only ("_" keys never reach the JSON report)
+        "probes": {m.probe: {"start_ms": round((m.started - t0) * 1000, 1) if m.started else None,
+                             "ms": m.duration_ms} for m in ctx.measurements.values()},
+        "checks": check_times, "diagnosis_ms": round((time.monotonic() - t_diag) * 1000, 3),
+    }
     unfinished = sorted(m.probe for m in ctx.measurements.values() if m.error_kind in ("budget", "timeout"))
     status = report_status(findings, causes, options)
     report = Report(
@@ -244,7 +260,7 @@ def execute(
         artifacts=list(ctx.artifacts),
         unfinished=unfinished,
         target=str(profile.base_url),
-        meta={"interrupted": interrupted, **ctx.state.get("report_meta", {})},
+        meta={"interrupted": interrupted, **ctx.state.get("report_meta", {}), "_timeline": timeline},
     )
     return report, ctx
 

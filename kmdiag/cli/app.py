@@ -47,6 +47,7 @@ OnlyOpt = Annotated[str | None, typer.Option("--only", help="Layers to run: netw
 SkipOpt = Annotated[str | None, typer.Option("--skip", help="Layers to leave out.")]
 SmokeOpt = Annotated[bool, typer.Option("--smoke", help="CI mode: report only what was observed; healthy exits 0.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Text format: every check with its timings, and the network phases.")]
 
 
 LANGS = ("zh", "en")
@@ -76,6 +77,7 @@ def order(
     browser: Annotated[str | None, typer.Option("--browser", help="Path of the browser to drive (or KMDIAG_BROWSER).")] = None,
     trace: Annotated[bool, typer.Option("--trace", help="Save a Playwright trace with the evidence.")] = False,
     token_env: Annotated[str | None, typer.Option("--token-env", help="Environment variable holding your session token.")] = None,
+    verbose: VerboseOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Why does the order button do nothing? Network & DNS → platform → page → account."""
@@ -87,7 +89,7 @@ def order(
     code = run_diagnosis(RunOptions(
         command="order", url=url, profile=profile, demo=demo, faults=list(fault or []), fmt=format, output=output,
         evidence=evidence, lang=lang, timeout=timeout, fail_on=fail_on, only=only, skip=skip, submit=submit,
-        smoke=smoke, debug=debug, extra={"browser_path": browser, "trace": trace, "token_env": token_env},
+        smoke=smoke, debug=debug, verbose=verbose, extra={"browser_path": browser, "trace": trace, "token_env": token_env},
     ))
     raise typer.Exit(code)
 
@@ -115,6 +117,7 @@ def payment(
     only: OnlyOpt = None,
     skip: SkipOpt = None,
     smoke: SmokeOpt = False,
+    verbose: VerboseOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Paid, but the order did not move: order state, provider record, callbacks, signature, notify URL."""
@@ -126,7 +129,7 @@ def payment(
     opts = RunOptions(
         command="payment", profile=profile, demo=demo, faults=list(fault or []), fmt=format, output=output,
         evidence=evidence, lang=lang, timeout=timeout, fail_on=fail_on, only=only, skip=skip, smoke=smoke, debug=debug,
-        extra={"order_id": order_id, "since": since, "orders_file": str(orders_file) if orders_file else None,
+        verbose=verbose, extra={"order_id": order_id, "since": since, "orders_file": str(orders_file) if orders_file else None,
                "concurrency": concurrency, "rate": rate, "yes": yes, "dry_run": dry_run},
     )
     from kmdiag.cli import payment_cmd
