@@ -178,6 +178,18 @@ def version_cmd(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="A
     raise typer.Exit(version(verbose))
 
 
+@app.command("schema")
+def schema_cmd(
+    name: Annotated[str, typer.Argument(help="report (the JSON report) | sweep (one line of payment --sweep JSON).")] = "report",
+) -> None:
+    """Print the JSON Schema of a machine-readable output (schema_version names it)."""
+    from kmdiag import schemas
+
+    _check_choice("schema", name, schemas.NAMES)
+    sys.stdout.write(schemas.text(name))
+    raise typer.Exit(0)
+
+
 @profiles_app.command("list")
 def profiles_list() -> None:
     """The built-in profiles."""

@@ -13,6 +13,9 @@ from kmdiag.render import render
 from tests.reports.conftest import make_report
 from tests.ux.conftest import all_faults
 
+# The first test that asks for ``demo_runs`` pays for one diagnosis per demo fault (about 40 runs).
+pytestmark = pytest.mark.timeout(900)
+
 SCHEMA = xmlschema.XMLSchema(str(Path(__file__).with_name("junit-10.xsd")))
 
 
