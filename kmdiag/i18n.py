@@ -24,7 +24,11 @@ class T:
         return self.zh if lang == "zh" else self.en
 
     def format(self, **params: Any) -> T:
-        return T(zh=_safe_format(self.zh, params), en=_safe_format(self.en, params))
+        """Fill both halves; a parameter that is itself a :class:`T` gives each half its own words
+        (``status=T(zh="未支付", en="unpaid")``), so measured values can be translated too."""
+        zh = {k: v.zh if isinstance(v, T) else v for k, v in params.items()}
+        en = {k: v.en if isinstance(v, T) else v for k, v in params.items()}
+        return T(zh=_safe_format(self.zh, zh), en=_safe_format(self.en, en))
 
     def as_dict(self) -> dict[str, str]:
         return {"zh": self.zh, "en": self.en}

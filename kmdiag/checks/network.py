@@ -175,4 +175,9 @@ def _dns_consistent(c: CheckContext) -> CheckResult:
         return CheckResult(Status.SKIP, T(zh="用户的 DNS 没有给出地址，无从比较（见解析检查）",
                                           en="the user's resolver gave no address to compare (see the resolve check)"), ev)
     how = ", ".join(f"{v['host']} ({v['reason']})" for v in judged)
-    return CheckResult(Status.PASS, T(zh=f"与可信解析器一致：{how}", en=f"consistent with the trusted resolver: {how}"), ev)
+    how_zh = "，".join(f"{v['host']}（{_REASON_ZH.get(v['reason'], v['reason'])}）" for v in judged)
+    return CheckResult(Status.PASS, T(zh=f"与可信解析器一致：{how_zh}", en=f"consistent with the trusted resolver: {how}"), ev)
+
+
+_REASON_ZH = {"ip-literal": "直接使用 IP 地址", "both-nxdomain": "两边都答域名不存在", "shared-address": "有相同的地址",
+              "tls-validated": "该地址上的证书证明它属于商城", "both-failed": "两边都解析失败"}

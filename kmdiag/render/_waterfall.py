@@ -62,7 +62,7 @@ def waterfall(r: dict[str, Any], lang: str) -> list[str]:
     for i, (p, v) in enumerate(zip(phases, vals, strict=True)):
         total += v
         # The milestone ends at its edge; the edges to its right keep their bars (httpstat's staircase).
-        line = _pad(f"{p[3] if zh else p[4]}:{total:.0f}ms", edges[i] + 1, "right")
+        line = _pad(f"{p[3]}：{total:.0f}ms" if zh else f"{p[4]}:{total:.0f}ms", edges[i] + 1, "right")
         pos = cell_len(line)
         for e in edges[i + 1:]:
             if e >= pos:
