@@ -75,7 +75,7 @@ async def run_probes(
             except asyncio.CancelledError:
                 raise
             except Skip as exc:
-                m = Measurement(spec.id, error=str(exc), error_kind="skipped")
+                m = Measurement(spec.id, error=str(exc), error_kind="skipped", error_zh=getattr(exc, "zh", None))
             except Exception as exc:  # a probe bug: data for this probe only, never the whole run
                 log.debug("probe %s crashed:\n%s", spec.id, traceback.format_exc())
                 if ctx.opt("debug"):
@@ -175,10 +175,10 @@ def _one_check(spec: registry.CheckSpec, cctx: registry.CheckContext, findings: 
                            T(zh=f"跳过：未运行探测 {need}", en=f"skipped: probe {need} was not run"), {"missing": need})
         if m.error_kind == "skipped":
             return Finding(spec.id, spec.layer, Status.SKIP, spec.title,
-                           T(zh=f"跳过：{m.error}", en=f"skipped: {m.error}"), {"probe": need, "reason": m.error})
+                           T(zh=f"跳过：{m.error_zh or _error_zh(m)}", en=f"skipped: {m.error}"), {"probe": need, "reason": m.error})
         if not m.ok:
             return Finding(spec.id, spec.layer, Status.ERROR, spec.title,
-                           T(zh=f"无法判断：探测 {need} 未完成（{m.error}）", en=f"could not judge: probe {need} did not finish ({m.error})"),
+                           T(zh=f"无法判断：探测 {need} 未完成（{_error_zh(m)}）", en=f"could not judge: probe {need} did not finish ({m.error})"),
                            {"probe": need, "error": m.error, "error_kind": m.error_kind})
     try:
         r = spec.fn(cctx)
@@ -189,6 +189,21 @@ def _one_check(spec: registry.CheckSpec, cctx: registry.CheckContext, findings: 
         return Finding(spec.id, spec.layer, Status.ERROR, spec.title,
                        T(zh=f"检查自身出错：{exc}", en=f"the check itself failed: {exc}"), {"error": repr(exc)})
     return Finding(spec.id, spec.layer, r.status, spec.title, r.summary, r.evidence)
+
+
+def _error_zh(m: Measurement) -> str:
+    """A probe's own failure in Chinese (its English text names a limit or an exception)."""
+    import re
+
+    err = m.error or ""
+    secs = re.search(r"within ([\d.]+)s", err)
+    if m.error_kind in ("timeout", "budget") and secs:
+        return f"{secs.group(1)} 秒内没有结果" + ("（时间预算已用完）" if m.error_kind == "budget" else "")
+    if m.error_kind == "budget":
+        return "时间预算已用完，未能开始" if "before" in err else "时间预算已用完"
+    if err == "interrupted":
+        return "已中断"
+    return f"探测自身出错：「{err}」" if m.error_kind == "crash" else f"「{err}」"
 
 
 def _topo(checks: list[registry.CheckSpec]) -> list[registry.CheckSpec]:

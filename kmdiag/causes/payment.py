@@ -112,7 +112,7 @@ def amount_mismatch(f: FindingIndex) -> Match | None:
        explanation=T(zh="{detail_zh}。渠道按超时算失败并会重试，订单可能延迟或重复处理。", en="{detail_en}. The provider counts that as a failure and retries; orders are late or processed twice."),
        steps=(Step("user", T(zh="订单可能稍后自动完成；请等几分钟再刷新订单页。", en="The order may complete on its own shortly; wait a few minutes and refresh the order page.")),
               Step("agent", T(zh="等渠道下一次重试；留意同一订单是否被重复发卡。", en="Wait for the provider's next retry; watch for the same order being delivered twice.")),
-              Step("operator", T(zh="把发邮件、推送等慢操作移到队列（QUEUE_CONNECTION 不要用 sync），确保队列进程在运行，检查数据库慢查询。", en="Move mail, pushes and other slow work to a queue (not QUEUE_CONNECTION=sync), keep the queue worker running, check slow database queries.")))
+              Step("operator", T(zh="把发邮件、推送等慢操作移到队列（QUEUE_CONNECTION 不要用 `sync`），确保队列进程在运行，检查数据库慢查询。", en="Move mail, pushes and other slow work to a queue (not QUEUE_CONNECTION=sync), keep the queue worker running, check slow database queries.")))
        )
 def slow_processing(f: FindingIndex) -> Match | None:
     if f.failed("payment.handling-time"):

@@ -123,13 +123,14 @@ def _dns_resolve(c: CheckContext) -> CheckResult:
                           "config_error": d.get("config_error")}
     if failed:
         names = ", ".join(f"{r['host']} ({r['failure']})" for r in failed)
+        names_zh = "，".join(f"{r['host']}（{r['failure']}）" for r in failed)
         ev.update(failed=[r["host"] for r in failed], failures=sorted({r["failure"] for r in failed}),
                   trusted_answered=all(r["trusted_answered"] for r in failed),
                   site_gone=all(r["failure"] == "NXDOMAIN" and not r["trusted_answered"] for r in failed))
         if ev["site_gone"]:
-            return CheckResult(Status.FAIL, T(zh=f"域名在任何解析器上都不存在：{names}（可能域名已过期或写错）",
+            return CheckResult(Status.FAIL, T(zh=f"域名在任何解析器上都不存在：{names_zh}（可能域名已过期或写错）",
                                               en=f"the name does not exist on any resolver: {names} (expired or mistyped domain?)"), ev)
-        return CheckResult(Status.FAIL, T(zh=f"用户的 DNS 解析失败：{names}", en=f"the user's resolver failed: {names}"), ev)
+        return CheckResult(Status.FAIL, T(zh=f"用户的 DNS 解析失败：{names_zh}", en=f"the user's resolver failed: {names}"), ev)
     if not rows:
         return CheckResult(Status.PASS, T(zh="目标是 IP 地址，无需解析", en="the target is an IP address; nothing to resolve"), ev)
     if slow:

@@ -15,7 +15,7 @@ from kmdiag.checks.network_path import percentile
 from kmdiag.i18n import T
 from kmdiag.models import Status
 from kmdiag.registry import CheckContext, CheckResult, check
-from kmdiag.words import endpoint_zh, error_kind_zh
+from kmdiag.words import endpoint_zh, error_kind_zh, message_zh
 
 
 def kind_of(r: dict[str, Any], role: str = "") -> str:
@@ -60,7 +60,7 @@ def reachable(c: CheckContext) -> CheckResult:
     if not every or all(k == "transport" for k in every):
         errs = sorted({e for r in rows for e in r["errors"]})
         ev["transport_errors"] = errs
-        return CheckResult(Status.SKIP, T(zh=f"没能与商城通信（{', '.join(errs) or d.get('route_error')}），见网络层检查",
+        return CheckResult(Status.SKIP, T(zh=f"没能与商城通信（{'、'.join(error_kind_zh(e) for e in errs) or message_zh(d.get('route_error'))}），见网络层检查",
                                           en=f"could not talk to the shop ({', '.join(errs) or d.get('route_error')}); see the network checks"), ev)
     pages = _pages(rows)
     broken_pages = [r for r in pages if r["kinds"] and all(k == "broken" for k in r["kinds"] if k != "transport")

@@ -17,7 +17,6 @@ try:  # newer typer vendors click
 except ImportError:  # pragma: no cover
     from click import exceptions as _cx
 
-from kmdiag import __version__
 from kmdiag.errors import KmdiagError
 from kmdiag.exit_codes import ExitCode
 
@@ -26,7 +25,7 @@ app = typer.Typer(
     help="A doctor for virtual-goods shops (卡盟 / 发卡): why the order button does nothing (order), "
     "why a paid order is still pending (payment).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -74,7 +73,7 @@ def order(
     skip: SkipOpt = None,
     submit: Annotated[bool, typer.Option("--submit", help="Let the diagnostic click really send the order.")] = False,
     smoke: SmokeOpt = False,
-    browser: Annotated[str | None, typer.Option("--browser", help="Path of the browser to drive (or KMDIAG_BROWSER).")] = None,
+    browser: Annotated[str | None, typer.Option("--browser", help="chrome | msedge | chromium (an installed browser by name) or the PATH of one (or KMDIAG_BROWSER).")] = None,
     trace: Annotated[bool, typer.Option("--trace", help="Save a Playwright trace with the evidence.")] = False,
     token_env: Annotated[str | None, typer.Option("--token-env", help="Environment variable holding your session token.")] = None,
     verbose: VerboseOpt = False,
@@ -86,6 +85,12 @@ def order(
 
     _check_choice("--format", format, FORMATS)
     _check_choice("--fail-on", fail_on, ("fail", "warn"))
+    if browser:
+        import os
+
+        from kmdiag.browser.launcher import choose
+
+        browser = choose(browser, os.environ)
     code = run_diagnosis(RunOptions(
         command="order", url=url, profile=profile, demo=demo, faults=list(fault or []), fmt=format, output=output,
         evidence=evidence, lang=lang, timeout=timeout, fail_on=fail_on, only=only, skip=skip, submit=submit,
@@ -222,26 +227,57 @@ def profiles_schema() -> None:
     raise typer.Exit(fn())
 
 
+_ARGV: list[str] = []
+
+
 def _version_callback(value: bool) -> None:
     if value:
-        print(f"kmdiag {__version__}")
-        raise typer.Exit(0)
+        from kmdiag.cli.catalogue import version
+
+        # ``-v --version`` and ``--version -v`` alike (eager options run in command-line order).
+        verbose = any(a in ("-v", "--verbose") for a in _ARGV)
+        raise typer.Exit(version(verbose))
 
 
 @app.callback()
 def _root(
     version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+                                          help="Print the version and exit (with -v: Chromium, Playwright, Python).")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="With --version: the browsers and Playwright too.")] = False,
 ) -> None:
     """kmdiag — 卡盟下单/支付诊断工具."""
 
 
 def run(argv: list[str]) -> int:
     """Run the CLI; map every exception to a contract exit code. ``--debug`` re-raises internal errors."""
+    import os
+
     debug = "--debug" in argv
+    _ARGV[:] = argv
     try:
+        cmd = typer.main.get_command(app)
+        zh = False
+        if any(a in ("-h", "--help") for a in argv) or len(argv) == 0 or "--lang" in " ".join(argv):
+            from kmdiag.cli import help_zh
+
+            zh = help_zh.wants_zh(argv, os.environ)
+            if zh:
+                help_zh.translate(cmd)
+        extra: dict[str, object] = {}
+        if any(a in ("order", "payment") for a in argv):  # defaults from ~/.config/kmdiag/config.toml
+            from kmdiag.config import load
+
+            defaults = load(os.environ)
+            if defaults:
+                extra["default_map"] = defaults
         # Without standalone mode, click returns a command's exit code instead of raising.
-        rv = app(args=argv, prog_name="kmdiag", standalone_mode=False)
+        if zh:
+            from kmdiag.cli.help_zh import framework
+
+            with framework():
+                rv = cmd.main(args=argv, prog_name="kmdiag", standalone_mode=False, **extra)
+        else:
+            rv = cmd.main(args=argv, prog_name="kmdiag", standalone_mode=False, **extra)
         return rv if isinstance(rv, int) else 0
     except typer.Exit as e:
         return int(e.exit_code)

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
+from kmdiag.i18n import T
 from kmdiag.probes._base import Skip
 from kmdiag.probes._context import ProbeContext
 from kmdiag.probes._payment import admin_headers, client, json_body, net_error, now, order_id, to_epoch
@@ -25,7 +26,8 @@ async def callbacks(ctx: ProbeContext) -> dict[str, Any]:
     oid = order_id(ctx)
     cl = ctx.profile.payment.callback_log
     if not cl.endpoint and not cl.files:
-        raise Skip("the profile names no callback history (payment.callback_log.endpoint or files)")
+        raise Skip(T(zh="配置没有给出回调记录来源（payment.callback_log.endpoint 或 files）",
+                   en="the profile names no callback history (payment.callback_log.endpoint or files)"))
     out: dict[str, Any] = {"order_id": oid, "observed_at": now(), "sources": [], "callbacks": [], "log_hits": []}
     if cl.endpoint:
         out["endpoint"] = await _from_endpoint(ctx, oid)

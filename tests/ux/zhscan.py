@@ -24,14 +24,14 @@ KNOWN = {
     "gmt", "trace", "zip", "png", "yaml", "toml", "xdg_config_home", "pointer-events", "z-index", "div", "iframe",
     "button", "input", "form", "localhost", "loopback", "mitm", "oauth", "jwt", "bearer", "authorization",
     "x-forwarded-for", "ssh", "os", "pc", "ui", "demo", "captcha", "recaptcha", "hcaptcha", "geetest", "kyc", "ns", "mx", "cname", "aaaa", "supervisor", "php", "php-fpm", "fpm", "laravel", "redis", "mysql",
-    "windows", "macos", "linux", "android", "ios", "iphone", "debian", "ubuntu",
+    "web", "windows", "macos", "linux", "android", "ios", "iphone", "debian", "ubuntu",
 }
 UNITS = {"ms", "s", "kb", "mb", "gb", "kib", "mib", "x"}
 
 _STRIP = [
     re.compile(r"「[^」]*」|“[^”]*”|‘[^’]*’|《[^》]*》|`[^`]*`|\"[^\"]*\"|'[^'\n]*'"),  # the target's own words, code
     re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s，。；、）」]+"),  # URLs
-    re.compile(r"\bkmdiag(?: [^\s，。；、（）「」]+)*"),  # kmdiag command lines
+    re.compile(r"(?<![\w./-])kmdiag(?: [^\s，。；、（）「」]+)*"),  # kmdiag command lines
     re.compile(r"\b[\w.-]+(?:\?[\w.-]+)?=[^\s，。；、）」]*"),  # key=value data (code=500, cron.php?do=notify)
     re.compile(r"(?<![\w.])(?:~|\.{1,2})?/[\w./@%+~:-]*"),  # paths
     re.compile(r"\[[a-z]+(?:\.[a-z0-9_-]+)+\]"),  # [cause.id]
