@@ -63,7 +63,8 @@ def button_disabled(f: FindingIndex) -> Match | None:
         conf = 0.3  # the platform or the account explains the greyed-out button
     elif f.failed("browser.script-errors"):
         conf = 0.4
-    return Match(conf, ["browser.button-enabled"], {"flags": ev.get("flags", [])})
+    flags = [str(x) for x in ev.get("flags", [])]  # attribute names: code in Chinese text
+    return Match(conf, ["browser.button-enabled"], {"flags": T(zh="、".join(f"`{x}`" for x in flags), en=", ".join(flags))})
 
 
 @cause("frontend.button-obscured", layer="frontend", priority=53,
