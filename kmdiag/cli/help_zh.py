@@ -69,6 +69,8 @@ ZH: dict[str, str] = {
     "Validate profiles; errors name file and line.": "校验配置；错误会指出文件与行号。",
     "Profile NAMEs or PATHs.": "配置名称或路径（可多个）。",
     "Print the profile JSON Schema.": "输出配置文件的 JSON Schema。",
+    "With --demo: a demo platform (acg-faka) instead of the default demo shop.": "与 --demo 一起用：改用某个演示平台（acg-faka），而不是默认的演示商城。",
+    "A demo platform (acg-faka) instead of the default demo shop.": "改用某个演示平台（acg-faka），而不是默认的演示商城。",
     "Show this message and exit.": "显示本帮助后退出。",
     "Install completion for the current shell.": "为当前 shell 安装命令补全。",
     "Show completion for the current shell, to copy it or customize the installation.": "显示当前 shell 的补全脚本，可复制或自定义安装。",
