@@ -16,6 +16,9 @@ if command -v fc-list >/dev/null 2>&1; then
 else
   [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 fi
+# nginx only for the tests that read an access log written by a real nginx (they skip without it)
+had_nginx=1
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { need+=(nginx-light); had_nginx=0; }
 if [ ${#need[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
     SUDO=""
@@ -32,6 +35,12 @@ if [ ${#need[@]} -gt 0 ]; then
     warn "missing ${need[*]}. On macOS: brew install --cask chromium; brew install dnsmasq. On other systems install Chrome/Chromium, dnsmasq and a CJK font."
   fi
 fi
+if [ "$had_nginx" -eq 0 ] && [ -x /usr/sbin/nginx ] && command -v systemctl >/dev/null 2>&1 \
+   && systemctl is-active --quiet nginx 2>/dev/null; then
+  # Debian starts the packaged service on :80; the tests run their own nginx on a loopback port.
+  ${SUDO:-} systemctl disable --now nginx >/dev/null 2>&1 && say "stopped the nginx service the package started (the tests run their own)"
+fi
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || warn "no nginx: the tests on a real nginx access log will be skipped"
 command -v chromium >/dev/null 2>&1 || warn "no Chromium found: the browser layer will say what to install and the other layers still run"
 [ -x /usr/sbin/dnsmasq ] || command -v dnsmasq >/dev/null 2>&1 || warn "no dnsmasq: the DNS tests against a real resolver will be skipped"
 

@@ -105,6 +105,8 @@ def order(
 @app.command()
 def payment(
     order_id: Annotated[str | None, typer.Argument(help="The platform's order number (optional with --demo or --sweep).")] = None,
+    second: Annotated[str | None, typer.Argument(help="URL-first form: kmdiag payment https://shop… ORDER_ID.", show_default=False)] = None,
+    url: Annotated[str | None, typer.Option("--url", help="The shop's URL; its platform's built-in profile is used (detected, or --profile NAME).")] = None,
     profile: ProfileOpt = None,
     demo: DemoOpt = False,
     platform: PlatformOpt = None,
@@ -135,8 +137,14 @@ def payment(
 
     _check_choice("--format", format, FORMATS)
     _check_choice("--fail-on", fail_on, ("fail", "warn"))
+    if order_id and order_id.startswith(("http://", "https://")):  # URL first: payment https://shop… ORDER_ID
+        if url:
+            raise KmdiagError("give the shop's URL once: as the first argument or with --url")
+        url, order_id, second = order_id, second, None
+    if second:
+        raise KmdiagError(f"unexpected argument '{second}'", hint="kmdiag payment ORDER_ID [--url https://shop…]")
     opts = RunOptions(
-        command="payment", profile=profile, demo=demo, faults=list(fault or []), fmt=format, output=output,
+        command="payment", url=url, profile=profile, demo=demo, faults=list(fault or []), fmt=format, output=output,
         evidence=evidence, lang=lang, timeout=timeout, fail_on=fail_on, only=only, skip=skip, smoke=smoke, debug=debug,
         verbose=verbose, extra={"order_id": order_id, "since": since, "orders_file": str(orders_file) if orders_file else None,
                "concurrency": concurrency, "rate": rate, "yes": yes, "dry_run": dry_run, "platform": platform},

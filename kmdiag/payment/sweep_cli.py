@@ -90,6 +90,10 @@ def main(opts: Any) -> int:
             environ.update(demo.environ)
             environ.update(demo.secrets)
             extra = {"demo": {"seeded": DEMO_ORDERS, "seeded_lost": seeded_lost}}
+        elif opts.url:
+            from kmdiag.profile.detect import profile_for_url
+
+            profile, extra = profile_for_url(opts.url, opts.profile, command="payment"), {}
         elif opts.profile:
             from kmdiag.profile.loader import load_profile, require_rooted
 
