@@ -71,6 +71,9 @@ ZH: dict[str, str] = {
     "Print the profile JSON Schema.": "输出配置文件的 JSON Schema。",
     "With --demo: a demo platform (acg-faka) instead of the default demo shop.": "与 --demo 一起用：改用某个演示平台（acg-faka），而不是默认的演示商城。",
     "A demo platform (acg-faka) instead of the default demo shop.": "改用某个演示平台（acg-faka），而不是默认的演示商城。",
+    "URL-first form: kmdiag payment https://shop… ORDER_ID.": "也可把网址写在前面：kmdiag payment https://shop… 订单号。",
+    "The shop's URL; its platform's built-in profile is used (detected, or --profile NAME).":
+        "商城网址；使用其平台的内置配置（自动识别，或用 --profile 指定）。",
     "Show this message and exit.": "显示本帮助后退出。",
     "Install completion for the current shell.": "为当前 shell 安装命令补全。",
     "Show completion for the current shell, to copy it or customize the installation.": "显示当前 shell 的补全脚本，可复制或自定义安装。",
