@@ -41,6 +41,29 @@ if [ "$had_nginx" -eq 0 ] && [ -x /usr/sbin/nginx ] && command -v systemctl >/de
   ${SUDO:-} systemctl disable --now nginx >/dev/null 2>&1 && say "stopped the nginx service the package started (the tests run their own)"
 fi
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || warn "no nginx: the tests on a real nginx access log will be skipped"
+# Prometheus and Alertmanager: only for the exporter's tests (kmdiag serve, tests/serve) and
+# promtool for the alert rules. --no-install-recommends (no node exporter), and their services are
+# never started here: a policy-rc.d that refuses every service start is put in place for the
+# install when the machine has none (containers usually do), then removed again.
+mon=()
+command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || mon+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || command -v alertmanager >/dev/null 2>&1 || mon+=(prometheus-alertmanager)
+if [ ${#mon[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+    say "installing ${mon[*]} (for the exporter tests; their services are not started)"
+    made_policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && made_policy=1
+    fi
+    { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${mon[@]}" >/dev/null; } \
+      || warn "could not install ${mon[*]}; the Prometheus tests will be skipped (apt-get install ${mon[*]})"
+    [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
+  elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then
+    warn "missing ${mon[*]}: the Prometheus tests will be skipped; run: sudo apt-get install --no-install-recommends ${mon[*]}"
+  else
+    warn "missing ${mon[*]} (Prometheus, Alertmanager): the Prometheus tests will be skipped"
+  fi
+fi
 command -v chromium >/dev/null 2>&1 || warn "no Chromium found: the browser layer will say what to install and the other layers still run"
 [ -x /usr/sbin/dnsmasq ] || command -v dnsmasq >/dev/null 2>&1 || warn "no dnsmasq: the DNS tests against a real resolver will be skipped"
 

@@ -74,6 +74,15 @@ ZH: dict[str, str] = {
     "URL-first form: kmdiag payment https://shop… ORDER_ID.": "也可把网址写在前面：kmdiag payment https://shop… 订单号。",
     "The shop's URL; its platform's built-in profile is used (detected, or --profile NAME).":
         "商城网址；使用其平台的内置配置（自动识别，或用 --profile 指定）。",
+    "Also run the check in a private copy of your own browser profile and name what differs (asks first).":
+        "同时在你自己浏览器配置的私有副本里再检查一次，并指出差别（会先征求同意）。",
+    "With --my-browser: the browser's user-data dir (or one profile dir).": "与 --my-browser 一起用：浏览器的用户数据目录（或其中一个配置目录）。",
+    "With --my-browser: do not ask first.": "与 --my-browser 一起用：不再询问确认。",
+    "Run as a Prometheus exporter: /probe?module=order|payment|payment-sweep, /metrics. SIGHUP reloads.":
+        "作为 Prometheus 导出器运行：/probe?module=order|payment|payment-sweep，/metrics；收到 SIGHUP 时重新加载配置。",
+    "The exporter's YAML configuration (docs/monitoring.md).": "导出器的 YAML 配置文件（见 docs/monitoring.md）。",
+    "Validate the configuration and exit (0 or 2).": "只校验配置后退出（退出码 0 或 2）。",
+    "host:port to listen on (overrides the file's listen).": "监听的 host:port（覆盖配置文件中的 listen）。",
     "Show this message and exit.": "显示本帮助后退出。",
     "Install completion for the current shell.": "为当前 shell 安装命令补全。",
     "Show completion for the current shell, to copy it or customize the installation.": "显示当前 shell 的补全脚本，可复制或自定义安装。",
