@@ -23,11 +23,11 @@ from __future__ import annotations
 import re
 import shutil
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
+from kmdiag import tempdir
 from kmdiag.i18n import T
 from kmdiag.models import Artifact, Report
 from kmdiag.redact import Redactor
@@ -48,7 +48,8 @@ def write_bundle(report: Report, ctx: Any, directory: Path, *, redactor: Redacto
     try:
         return _write(report, ctx, dest, redactor=redactor, lang=lang)
     except OSError as exc:
-        print(f"kmdiag: warning: could not write the evidence bundle {dest}: {exc}", file=sys.stderr)
+        print(f"kmdiag: error: could not write the evidence bundle {dest}: {exc}", file=sys.stderr)
+        report.meta["output_error"] = f"evidence bundle {dest}: {exc.strerror or exc}"  # the exit code says so
         report.notes.append(T(zh=f"证据包未能写入（{dest}）：{exc.strerror or exc}",
                               en=f"the evidence bundle could not be written ({dest}): {exc.strerror or exc}"))
         return dest
@@ -60,7 +61,7 @@ def _write(report: Report, ctx: Any, dest: Path, *, redactor: Redactor, lang: st
     if ctx is not None:  # secrets a probe learnt during the run (a cookie the shop set) join the redactor
         redactor.add(*getattr(ctx, "secrets", {}).values())
     zipped = dest.suffix.lower() == ".zip"
-    stage = Path(tempfile.mkdtemp(prefix="kmdiag-evidence-")) if zipped else dest
+    stage = Path(tempdir.mkdtemp("evidence-zip-")) if zipped else dest
     try:
         stage.mkdir(parents=True, exist_ok=True)
         files = _copy_sources(report, ctx, stage, redactor)
@@ -119,14 +120,13 @@ def _copy_sources(report: Report, ctx: Any, stage: Path, redactor: Redactor) -> 
 
 def _zip(stage: Path, names: list[str], dest: Path) -> None:
     """The bundle as one zip, report.md first (it is the README); written aside, then moved in place."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".part")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+    from kmdiag.outputs import atomic_path
+
+    with atomic_path(dest) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:  # never a half zip
         for name in names:
             p = stage / name
             if p.is_file():
                 z.write(p, arcname=Path(name).as_posix())
-    tmp.replace(dest)
 
 
 def _safe(name: str) -> str:

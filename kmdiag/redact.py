@@ -8,9 +8,13 @@ Three kinds of rule, because no single one is enough:
 * **by name** — values under secret-looking keys (authorization, cookie, token, key, sign,
   password, session) in structured data, in ``name=value`` pairs, ``"key": "value"`` text and
   ``Header: value`` lines — catch secrets kmdiag was never told about (a cookie the shop set);
+* **URL userinfo** (``https://user:password@host``) is masked whole, in any text;
 * **phone numbers** are masked as 138****8000 (the shopper and support still recognise them),
   without touching order numbers, timestamps or hashes: a phone is 11 digits with no digit or
-  letter glued to it.
+  letter glued to it;
+* **personal data the order form was filled with** (:meth:`Redactor.add_personal`): the e-mail
+  (b****@example.com), a QQ number (98*****21) and names (张**) are masked the same way, in every
+  spelling, wherever they appear (reports, HAR, traces, evidence).
 
 Files (HAR, Playwright traces, console logs) are redacted structurally in
 :mod:`kmdiag.redact_files` so that their viewers still open them; this module stays the only
@@ -51,6 +55,8 @@ _HEADER_LINE = re.compile(
     r"(?im)^([ \t]*(?:[A-Za-z0-9-]*(?:authorization|cookie|token|api-key|secret)[A-Za-z0-9-]*)[ \t]*:[ \t]*)(\S.*)$"
 )
 _PAIR = re.compile(r"(?<![A-Za-z0-9_.\-\[\]])([A-Za-z_][A-Za-z0-9_.\-\[\]]{0,40})=([^&\s#;\"'<>,]+)")
+# ``scheme://user:password@host``: the userinfo of a URL is a credential whatever it holds.
+_USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]{1,15}://)([^\s/?#@\[\]<>\"']+)@(?=[^\s@/?#])")
 _DATA_URI = re.compile(r"(data:image/[a-z+.-]+;base64,[A-Za-z0-9+/=]+)")
 _JSON_PAIR = re.compile(r'"([A-Za-z_][A-Za-z0-9_.\-]{0,40})"(\s*:\s*)"((?:[^"\\]|\\.)*)"')
 
@@ -77,6 +83,36 @@ def phones_in(values: Iterable[str]) -> list[str]:
     return [v for v in values if isinstance(v, str) and re.fullmatch(r"\+?[0-9][0-9 -]{6,18}[0-9]", v.strip())]
 
 
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
+_QQ = re.compile(r"[1-9][0-9]{4,10}")
+
+
+def personal_kind(value: str) -> str | None:
+    """``phone`` | ``email`` | ``qq`` | ``name`` for a value typed into an order form; None if nothing personal."""
+    v = value.strip() if isinstance(value, str) else ""
+    if len(v) < 2:
+        return None
+    if _QQ.fullmatch(v) and not re.fullmatch(r"1[3-9][0-9]{9}", v):  # 5-11 digits, not a mobile number
+        return "qq"
+    if phones_in([v]):
+        return "phone"
+    if _EMAIL.fullmatch(v):
+        return "email"
+    if len(v) <= 60 and any(c.isalpha() for c in v):
+        return "name"
+    return None
+
+
+def masked_personal(value: str, kind: str) -> str:
+    v = value.strip()
+    if kind == "email":
+        local, _, domain = v.rpartition("@")
+        return f"{local[:1]}****@{domain}"
+    if kind == "qq":
+        return f"{v[:2]}{'*' * (len(v) - 4)}{v[-2:]}"
+    return v[:1] + "*" * max(2, len(v) - 1)
+
+
 def _masked_phone(p: str) -> str:
     return f"{p[:-8]}****{p[-4:]}" if len(p) >= 11 else MASK
 
@@ -95,6 +131,7 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self.secrets: list[str] = []
         self.phones: list[str] = []
+        self.personal: dict[str, str] = {}  # value -> its masked form (e-mail, QQ, names)
         self._needles: list[tuple[str, str]] = []
         self.add(*secrets)
 
@@ -109,8 +146,21 @@ class Redactor:
         self.phones = sorted(set(self.phones) | {d for d in digits if len(d) >= 7}, key=len, reverse=True)
         self._rebuild()
 
+    def add_personal(self, *values: str) -> None:
+        """Values the order form was filled with: phones as :meth:`add_phone`; e-mails, QQ numbers and
+        names masked alike (first character kept) wherever they appear, in every spelling."""
+        for v in values:
+            kind = personal_kind(v) if isinstance(v, str) else None
+            if kind == "phone":
+                self.add_phone(v)
+            elif kind is not None:
+                self.personal[v.strip()] = masked_personal(v, kind)
+        self._rebuild()
+
     def _rebuild(self) -> None:
         needles = {s: MASK for secret in self.secrets for s in spellings(secret)}
+        for value, masked in self.personal.items():
+            needles.update({s: masked for s in spellings(value) if s not in needles})
         for p in self.phones:
             needles.update({s: _masked_phone(p) for s in spellings(p) if s not in needles})
         self._needles = sorted(needles.items(), key=lambda kv: len(kv[0]), reverse=True)
@@ -126,6 +176,7 @@ class Redactor:
         for needle, repl in self._needles:
             if needle in s:
                 s = s.replace(needle, repl)
+        s = _USERINFO.sub(lambda m: m.group(1) + (m.group(2) if m.group(2) == MASK else MASK) + "@", s)
         s = _HEADER_LINE.sub(lambda m: m.group(1) + MASK if MASK not in m.group(2) else m.group(0), s)
         s = _PAIR.sub(lambda m: f"{m.group(1)}={MASK}" if secret_pair(m.group(1), m.group(2)) else m.group(0), s)
         s = _JSON_PAIR.sub(lambda m: f'"{m.group(1)}"{m.group(2)}"{MASK}"'

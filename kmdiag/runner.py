@@ -24,6 +24,7 @@ from kmdiag.models import Artifact, Finding, Measurement, Report, Status
 from kmdiag.probes._base import Skip
 from kmdiag.probes._context import PROBE_DEADLINE, ProbeContext
 from kmdiag.profile.schema import Profile
+from kmdiag.safejson import clip
 
 log = logging.getLogger("kmdiag.runner")
 
@@ -68,7 +69,7 @@ async def run_probes(
             PROBE_DEADLINE.set(started + min(spec.timeout, budget))  # this task's own end (ctx.remaining)
             try:
                 data = await asyncio.wait_for(spec.fn(ctx), timeout=min(spec.timeout, budget))
-                m = Measurement(spec.id, data=data or {})
+                m = Measurement(spec.id, data=clip(data or {}))  # a hostile answer's depth never reaches the report
             except TimeoutError:
                 kind = "budget" if spec.timeout > budget else "timeout"
                 m = Measurement(spec.id, error=f"no result within {min(spec.timeout, budget):.1f}s", error_kind=kind)
@@ -116,24 +117,51 @@ def _catch_sigint(loop: asyncio.AbstractEventLoop, tasks: list[asyncio.Task[None
     Python's default: KeyboardInterrupt, which :func:`execute` also turns into a partial report.
     """
 
-    def on_sigint() -> None:
+    def on_signal(signum: int) -> None:  # SIGTERM/SIGHUP too: the same partial report (kmdiag.signals)
+        from kmdiag.signals import note
+
+        note(signum)
         ctx.state["interrupted"] = True
+        ctx.state.setdefault("report_meta", {})["signal"] = signum
         _restore_sigint(loop)
         for t in tasks:
             t.cancel()
 
+    from kmdiag.signals import HANDLED
+
+    previous_int = signal.getsignal(signal.SIGINT)
     try:
-        loop.add_signal_handler(signal.SIGINT, on_sigint)
+        loop.add_signal_handler(signal.SIGINT, on_signal, int(signal.SIGINT))
     except (ValueError, RuntimeError, NotImplementedError, AttributeError):  # not the main thread; Windows
         return False
+    _PREVIOUS_INT[0] = previous_int
+    for s in HANDLED:
+        _PREVIOUS[s] = signal.getsignal(s)
+        try:
+            loop.add_signal_handler(s, on_signal, int(s))
+        except (ValueError, RuntimeError, NotImplementedError, AttributeError):
+            _PREVIOUS.pop(s, None)
     return True
+
+
+_PREVIOUS: dict[int, object] = {}
+_PREVIOUS_INT: list[object] = [None]
 
 
 def _restore_sigint(loop: asyncio.AbstractEventLoop) -> None:
     try:
         loop.remove_signal_handler(signal.SIGINT)
-    except (ValueError, RuntimeError, NotImplementedError, AttributeError):
+        if callable(_PREVIOUS_INT[0]):  # kmdiag.signals' handler, or Python's default_int_handler
+            signal.signal(signal.SIGINT, _PREVIOUS_INT[0])  # type: ignore[arg-type]
+    except (ValueError, RuntimeError, NotImplementedError, AttributeError, TypeError, OSError):
         pass
+    for s, handler in list(_PREVIOUS.items()):  # asyncio would leave SIG_DFL: put kmdiag's handler back
+        try:
+            loop.remove_signal_handler(s)
+            signal.signal(s, handler)  # type: ignore[arg-type]
+        except (ValueError, RuntimeError, NotImplementedError, AttributeError, TypeError, OSError):
+            pass
+        _PREVIOUS.pop(s, None)
 
 
 def run_checks(
@@ -251,8 +279,10 @@ def execute(
     interrupted = False
     try:
         asyncio.run(run_probes(probes, ctx, progress))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # incl. kmdiag.signals.Terminated (SIGTERM/SIGHUP outside the loop's handlers)
         interrupted = True
+        if getattr(exc, "signum", None):
+            ctx.state.setdefault("report_meta", {})["signal"] = exc.signum
     interrupted = interrupted or bool(ctx.state.get("interrupted"))
     for p in probes:  # whatever did not report (interrupt) is marked, never silently absent
         ctx.measurements.setdefault(p.id, Measurement(p.id, error="interrupted", error_kind="budget"))

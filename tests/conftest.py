@@ -28,6 +28,9 @@ _real = {
     "getaddrinfo": socket.getaddrinfo,
     "gethostbyname": socket.gethostbyname,
     "gethostbyname_ex": socket.gethostbyname_ex,
+    "gethostbyaddr": socket.gethostbyaddr,
+    "getnameinfo": socket.getnameinfo,
+    "getfqdn": socket.getfqdn,
 }
 
 
@@ -100,6 +103,22 @@ def _gethostbyname_ex(host: str) -> object:
     return _real["gethostbyname_ex"](host)
 
 
+def _gethostbyaddr(ip: str) -> object:
+    # Any reverse lookup, even of 127.0.0.1, may become a PTR query to the system resolver (when the
+    # address is not in /etc/hosts): a packet off loopback. Nothing in kmdiag needs one.
+    raise OffLoopback(f"blocked: a test did a reverse lookup of {ip!r} (gethostbyaddr)")
+
+
+def _getnameinfo(sockaddr: object, flags: int) -> object:
+    if flags & socket.NI_NUMERICHOST:  # numeric: formats the address, asks no resolver
+        return _real["getnameinfo"](sockaddr, flags | socket.NI_NUMERICSERV)
+    raise OffLoopback(f"blocked: a test did a reverse lookup of {sockaddr!r} (getnameinfo without NI_NUMERICHOST)")
+
+
+def _getfqdn(name: str = "") -> str:
+    raise OffLoopback(f"blocked: a test called socket.getfqdn({name!r}), a reverse lookup")
+
+
 def install_guard() -> None:
     socket.socket.connect = _connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _connect_ex  # type: ignore[method-assign]
@@ -108,6 +127,9 @@ def install_guard() -> None:
     socket.getaddrinfo = _getaddrinfo  # type: ignore[assignment]
     socket.gethostbyname = _gethostbyname
     socket.gethostbyname_ex = _gethostbyname_ex  # type: ignore[assignment]
+    socket.gethostbyaddr = _gethostbyaddr  # type: ignore[assignment]
+    socket.getnameinfo = _getnameinfo  # type: ignore[assignment]
+    socket.getfqdn = _getfqdn
 
 
 install_guard()

@@ -30,6 +30,27 @@ def test_name_lookup_blocked() -> None:
         socket.getaddrinfo("example.com", 443)
 
 
+@pytest.mark.parametrize("call", [
+    lambda: socket.gethostbyaddr("127.0.0.1"), lambda: socket.gethostbyaddr("192.0.2.1"),
+    lambda: socket.getnameinfo(("127.0.0.1", 80), 0), lambda: socket.getfqdn("127.0.0.1"), lambda: socket.getfqdn(),
+])
+def test_reverse_lookups_blocked(call) -> None:
+    with pytest.raises(OffLoopback):
+        call()
+
+
+def test_numeric_getnameinfo_allowed() -> None:
+    assert socket.getnameinfo(("127.0.0.1", 80), socket.NI_NUMERICHOST | socket.NI_NUMERICSERV) == ("127.0.0.1", "80")
+
+
+def test_demo_servers_do_no_reverse_lookup() -> None:
+    """``http.server``'s ``server_bind`` calls getfqdn; the demo's servers must not (the guard would raise)."""
+    from kmdiag.demo.runtime import DemoShop
+
+    d = DemoShop().start()
+    d.stop()
+
+
 def test_dnspython_blocked() -> None:
     import dns.message
     import dns.query

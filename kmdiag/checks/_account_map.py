@@ -215,10 +215,10 @@ def _normalise_browser(r: Any) -> dict[str, Any] | None:
                 "text": None}
     body = resp.get("json") if isinstance(resp.get("json"), dict | list) else resp.get("body")
     if isinstance(body, str):
-        import json
+        from kmdiag.safejson import loads
 
         try:
-            body = json.loads(body)
+            body = loads(body)
         except ValueError:
             return {"status": status, "json": False, "body": None, "text": body[:2000]}
     return {"status": status, "json": body is not None, "body": body, "text": resp.get("text")}

@@ -49,6 +49,10 @@ def received(c: CheckContext) -> CheckResult:
     data = c.data("payment.callbacks")
     ev = {"count": len(cbs), "sources": data.get("sources"), "callbacks": [brief(x) for x in cbs[-10:]],
           "log_hits": len(data.get("log_hits") or [])}
+    unread = [f"{h.get('source')}: {h.get('error')}" for h in data.get("log_hits") or []
+              if h.get("kind") in ("error", "truncated") and h.get("error")]
+    if unread or data.get("log_error"):  # a FIFO, /dev/zero, a file cut at the deadline: say why it was not read
+        ev["log_errors"] = (unread + [str(data["log_error"])] if data.get("log_error") else unread)[:10]
     if cbs:
         return CheckResult(Status.PASS, T(zh=f"记录到 {len(cbs)} 次回调", en=f"{len(cbs)} callback(s) recorded"), ev)
     if not data.get("sources"):

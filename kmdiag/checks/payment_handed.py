@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kmdiag.i18n import T
+from kmdiag.ids import fill
 from kmdiag.models import Status
 from kmdiag.registry import CheckContext, CheckResult, check
 
@@ -37,7 +38,7 @@ def handed(c: CheckContext) -> CheckResult:
                                           en=f"the notify URL handed to the provider could not be read: {m.get('error')}"), {"error": m.get("error")})
     oid = str(m.get("order_id") or "")
     pay = c.profile.payment
-    want_url = c.profile.url(pay.notify_url.replace("{order_id}", oid)) if pay.notify_url else None
+    want_url = c.profile.url(fill(pay.notify_url, order_id=oid)) if pay.notify_url else None
     g, origin = _parts(got), _parts(c.profile.base_url)
     w = _parts(want_url) if want_url else None
     ev = {"handed": got, "source": m.get("source"), "page": m.get("page"), "origin": c.profile.base_url, "expected": want_url}

@@ -305,8 +305,31 @@ def _optional_value(argv: list[str], flag: str, choices: tuple[str, ...], defaul
     return out
 
 
-def run(argv: list[str]) -> int:
+def run(argv: list[str], started: float | None = None) -> int:
     """Run the CLI; map every exception to a contract exit code. ``--debug`` re-raises internal errors."""
+    from kmdiag import clock, signals, tempdir
+
+    clock.mark(started)  # the one --timeout budget starts here (or at the process's start)
+    signals.reset()
+    try:  # one temp dir for everything the command makes; SIGTERM/SIGHUP unwind like Ctrl-C
+        with tempdir.scope(), signals.handled():
+            return _run(argv)
+    except KeyboardInterrupt as e:  # a signal during the clean-up itself
+        return _interrupted(e)
+
+
+def _interrupted(e: BaseException | None) -> int:
+    from kmdiag import signals
+
+    cause = e.__cause__ or e.__context__ if isinstance(e, typer.Abort) else e
+    signum = getattr(cause, "signum", None) or signals.state["caught"]
+    if not signals.state["reported"]:
+        print(f"\nkmdiag: interrupted ({signals.name(signum)})", file=sys.stderr)  # type: ignore[arg-type]
+        signals.state["reported"] = True
+    return signals.exit_code(signum=signum)  # type: ignore[arg-type]
+
+
+def _run(argv: list[str]) -> int:
     import os
 
     debug = "--debug" in argv
@@ -336,12 +359,17 @@ def run(argv: list[str]) -> int:
                 rv = cmd.main(args=argv, prog_name="kmdiag", standalone_mode=False, **extra)
         else:
             rv = cmd.main(args=argv, prog_name="kmdiag", standalone_mode=False, **extra)
+        from kmdiag import signals
+
+        if signals.state["caught"] is not None:  # typer swallowed the KeyboardInterrupt into an exit code
+            return _interrupted(None)
         return rv if isinstance(rv, int) else 0
     except typer.Exit as e:
+        if isinstance(e.__cause__, KeyboardInterrupt):  # typer turns Ctrl-C into a silent Exit(130)
+            return _interrupted(e.__cause__)
         return int(e.exit_code)
-    except typer.Abort:
-        print("\nkmdiag: interrupted", file=sys.stderr)
-        return int(ExitCode.INTERRUPTED)
+    except typer.Abort as e:
+        return _interrupted(e)
     except _cx.ClickException as e:
         e.show(file=sys.stderr)
         return int(ExitCode.USAGE)
@@ -350,9 +378,8 @@ def run(argv: list[str]) -> int:
         if e.hint:
             print(f"  hint: {e.hint}", file=sys.stderr)
         return int(e.exit_code)
-    except KeyboardInterrupt:
-        print("\nkmdiag: interrupted", file=sys.stderr)
-        return int(ExitCode.INTERRUPTED)
+    except KeyboardInterrupt as e:
+        return _interrupted(e)
     except BrokenPipeError:
         return 0
     except Exception as e:  # an internal bug: one clear line, never a traceback (unless --debug)

@@ -7,6 +7,14 @@ from kmdiag.errors import UsageError
 
 
 def main(opts: RunOptions, *, sweep: bool, renotify: bool) -> int:
+    oid = opts.extra.get("order_id")
+    if oid is not None:
+        from kmdiag.ids import InvalidOrderId, check_order_id
+
+        try:
+            check_order_id(oid)
+        except InvalidOrderId as exc:
+            raise UsageError(f"ORDER_ID: {exc}", hint="copy the order number exactly as the shop shows it") from None
     if sweep and renotify:
         raise UsageError("--sweep and --renotify do not go together")
     if sweep:

@@ -9,16 +9,16 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kmdiag import tempdir
 from kmdiag.errors import UsageError
 from kmdiag.exit_codes import STATUS_TO_EXIT, ExitCode
 from kmdiag.i18n import default_lang
 from kmdiag.models import LAYERS
-from kmdiag.redact import Redactor, phones_in
+from kmdiag.redact import Redactor
 
 
 @dataclass
@@ -77,10 +77,32 @@ def secrets_from_profile(profile: Any, environ: dict[str, str]) -> dict[str, str
     return out
 
 
+def _check_url(url: str) -> None:
+    from kmdiag.ids import InvalidURL, check_url
+
+    try:
+        check_url(url)
+    except InvalidURL as exc:
+        raise UsageError(str(exc), hint="e.g. kmdiag order https://shop.example.com/buy/1") from None
+
+
+def _check_profile(profile: Any) -> None:
+    """Bad URLs in a profile are profile errors (exit 2), found before any request."""
+    from kmdiag.errors import KmdiagError
+    from kmdiag.ids import InvalidURL, check_profile_urls
+
+    try:
+        check_profile_urls(profile)
+    except InvalidURL as exc:
+        raise KmdiagError(f"profile {getattr(profile, 'name', '')}: {exc}") from None
+
+
 def run_diagnosis(opts: RunOptions) -> int:
     import time
 
-    started = time.monotonic()  # --timeout covers loading, the demo's start and stop too, not only the probes
+    from kmdiag import clock
+
+    started = clock.started()  # --timeout covers start-up, loading, the demo's start and stop, not only the probes
     from kmdiag import runner
     from kmdiag.profile.loader import load_profile, require_rooted
     from kmdiag.render import render
@@ -94,8 +116,13 @@ def run_diagnosis(opts: RunOptions) -> int:
     if opts.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
     from kmdiag.demo.platforms import check_platform, make_demo
+    from kmdiag.outputs import check_evidence_target, check_file_target
 
     check_platform(opts.extra.get("platform"), opts.demo)
+    if opts.output:  # before anything runs: a 20-second diagnosis must not end in "cannot write"
+        check_file_target(opts.output, "--output")
+    if opts.evidence:
+        check_evidence_target(opts.evidence)
     environ = dict(os.environ)
     demo = None
     scratch: str | None = None
@@ -108,6 +135,7 @@ def run_diagnosis(opts: RunOptions) -> int:
         elif opts.url:
             from kmdiag.profile.detect import profile_for_url
 
+            _check_url(opts.url)
             profile = profile_for_url(opts.url, opts.profile, command=opts.command, timeout=min(4.0, opts.timeout / 4))
         elif opts.profile:
             profile = require_rooted(load_profile(opts.profile), opts.profile, opts.command)
@@ -116,6 +144,7 @@ def run_diagnosis(opts: RunOptions) -> int:
                 "nothing to diagnose: give a shop URL, --profile NAME or --demo",
                 hint=f"try: kmdiag {opts.command} --demo   or   kmdiag order https://shop.example.com/buy/1",
             )
+        _check_profile(profile)
         secrets = secrets_from_profile(profile, environ)
         asked_at = time.monotonic()
         # The shopper's session token from --token-env / the profile's variable, or a hidden prompt when
@@ -126,10 +155,13 @@ def run_diagnosis(opts: RunOptions) -> int:
                                      demo=demo is not None, lang=lang, command=opts.command))
         started += time.monotonic() - asked_at  # a person typing at a token prompt is not the run's time
         redactor = Redactor(secrets.values())
+        from kmdiag.ids import userinfo
+
+        redactor.add(*userinfo(opts.url or ""))  # https://user:password@shop: a credential the user pasted
         # Every demo secret, and the phone number the order form is filled with, are redacted too.
         if demo is not None:
             redactor.add(*demo.secrets.values())
-        redactor.add_phone(*phones_in(profile.order.fill.values()))
+        redactor.add_personal(*profile.order.fill.values())  # phone, e-mail, QQ, names: masked everywhere
         options: dict[str, Any] = {
             "lang": lang, "submit": opts.submit or profile.order.submit, "smoke": opts.smoke, "debug": opts.debug,
             "fail_on": opts.fail_on, "environ": environ, "demo": demo is not None,
@@ -142,7 +174,7 @@ def run_diagnosis(opts: RunOptions) -> int:
             opts.evidence = Path(time.strftime("kmdiag-evidence-%Y%m%d-%H%M%S"))
             print(("--trace：证据包写入 " if lang == "zh" else "--trace: evidence bundle goes to ") + str(opts.evidence),
                   file=sys.stderr)
-        scratch = tempfile.mkdtemp(prefix="kmdiag-evidence-raw-") if opts.evidence else None
+        scratch = tempdir.mkdtemp("evidence-raw-") if opts.evidence else None
         options["evidence_dir"] = scratch
         if demo is not None and "order_id" in demo.vars and not options.get("order_id"):
             options["order_id"] = demo.vars["order_id"]
@@ -178,8 +210,16 @@ def run_diagnosis(opts: RunOptions) -> int:
             width = shutil.get_terminal_size((80, 24)).columns
         out = render(report, fmt, lang=lang, redactor=redactor, color=color, width=width, verbose=opts.verbose)
         if opts.output:
-            opts.output.parent.mkdir(parents=True, exist_ok=True)
-            opts.output.write_text(out, encoding="utf-8")
+            from kmdiag.outputs import write_text_atomic
+
+            try:
+                write_text_atomic(opts.output, out)
+            except OSError as exc:  # the disk filled during the run: the report still reaches the user
+                sys.stdout.write(render(report, fmt, lang=lang, redactor=redactor))
+                sys.stdout.flush()
+                report.meta["output_error"] = f"--output {opts.output}: {exc.strerror or exc}"
+                print(f"kmdiag: error: could not write {opts.output}: {exc.strerror or exc}; the report went to "
+                      "stdout instead", file=sys.stderr)
         else:
             sys.stdout.write(out)
             sys.stdout.flush()
@@ -195,7 +235,12 @@ def run_diagnosis(opts: RunOptions) -> int:
         print(T(zh=f"\nkmdiag：已中断；报告只含中断前完成的检查（已写入 {where}）",
                 en=f"\nkmdiag: interrupted; the report (written to {where}) covers only what finished before").get(lang),
               file=sys.stderr)
-        return int(ExitCode.INTERRUPTED)
+        from kmdiag import signals
+
+        signals.state["reported"] = True
+        return signals.exit_code(signum=report.meta.get("signal"))  # 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP
+    if report.meta.get("output_error"):  # the diagnosis ran, but what was asked for is not on disk
+        return int(ExitCode.USAGE)
     return int(STATUS_TO_EXIT[report.status])
 
 

@@ -159,7 +159,25 @@ def _handler_class(app: App) -> type[BaseHTTPRequestHandler]:
     return H
 
 
-class _Server(ThreadingHTTPServer):
+class LoopbackHTTPServer(ThreadingHTTPServer):
+    """``ThreadingHTTPServer`` without the reverse lookup in ``server_bind``.
+
+    ``HTTPServer.server_bind`` calls ``socket.getfqdn(host)``: for 127.0.0.x that is a PTR query which,
+    when the address is not in /etc/hosts, goes to the system resolver — a packet off loopback, and
+    seconds lost when that resolver is black-holed. The name is only used in error pages.
+    """
+
+    daemon_threads = True
+
+    def server_bind(self) -> None:
+        import socketserver
+
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
+
+class _Server(LoopbackHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import importlib
 import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kmdiag import tempdir
 from kmdiag.demo import certs
 from kmdiag.demo.dns_stub import Answer, DnsStub
 from kmdiag.demo.faults import for_command
@@ -73,7 +73,7 @@ class DemoShop:
         self.secrets: dict[str, str] = {}  # env-var name -> value handed to kmdiag (the demo user's token...)
         self.gates: list[Callable[[Request, str | None], Response | None]] = []
         self.user_resolvers: list[Callable[[Request], str | None]] = []
-        self.tmp = Path(tempfile.mkdtemp(prefix="kmdiag-demo-"))
+        self.tmp = Path(tempdir.mkdtemp("demo-"))  # its CA private key lives here: removed with the run
         self.started = False
 
     # -- hooks used by layer modules ---------------------------------------------------------

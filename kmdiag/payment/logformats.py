@@ -123,9 +123,13 @@ def sniff(line: bytes) -> str | None:
 
 
 def open_log(path: str) -> IO[bytes]:
+    """Regular files only (a FIFO or /dev/zero is refused), every read under the run's deadline."""
+    from kmdiag.safefile import open_binary
+
+    f = open_binary(path)
     if path.endswith(".gz"):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    return open(path, "rb")  # noqa: SIM115 - closed by the caller
+        return gzip.GzipFile(fileobj=f, mode="rb")  # type: ignore[return-value]
+    return f
 
 
 def detect(path: str) -> str | None:

@@ -172,7 +172,7 @@ def search_many(paths: list[str], order_ids: list[str], *, fmt: str = "auto", ma
                             lst.append(result(path, file_fmt, kind="truncated", error=f"more than {MAX_RESULTS} matches"))
                 if max_lines is not None and f.readline(1):
                     note(path, file_fmt, "truncated", f"stopped after {max_lines} lines")
-        except _OutOfTime:
+        except (_OutOfTime, TimeoutError):  # TimeoutError: kmdiag.safefile's read deadline
             note(path, fmt, "truncated", "time budget spent")
             break
         except FileNotFoundError:

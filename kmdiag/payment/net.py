@@ -8,15 +8,15 @@ URL, the Host header, TLS SNI and certificate checks keep the real name.
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import ssl
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpcore
 import httpx
+
+from kmdiag import bodycap
 
 if TYPE_CHECKING:
     from kmdiag.profile.schema import Profile
@@ -97,59 +97,8 @@ async def resolve(host: str, resolver: str | None, timeout: float = 2.0) -> dict
             "resolver": resolver}
 
 
-class BodyTooLarge(httpx.ReadError):
-    """The answer was bigger than the client's cap; reading stopped there (a hostile or broken server)."""
-
-
-class _BoundedStream(httpx.AsyncByteStream):
-    """A response body read under a byte cap and a deadline for the whole exchange.
-
-    httpx's read timeout is per chunk: a server that drips one byte a second, or streams 200 MB,
-    never trips it. A diagnosis has one budget, so the body gets a hard end too.
-    """
-
-    def __init__(self, inner: Any, request: httpx.Request, cap: int, deadline: float) -> None:
-        self._inner, self._request, self._cap, self._deadline = inner, request, cap, deadline
-
-    async def __aiter__(self) -> Any:
-        it = self._inner.__aiter__()
-        seen = 0
-        while True:
-            left = self._deadline - time.monotonic()
-            try:
-                if left <= 0:
-                    raise TimeoutError
-                chunk = await asyncio.wait_for(it.__anext__(), left)
-            except StopAsyncIteration:
-                return
-            except TimeoutError:
-                raise httpx.ReadTimeout("the answer did not finish in time (it arrived too slowly)",
-                                        request=self._request) from None
-            seen += len(chunk)
-            if seen > self._cap:
-                raise BodyTooLarge(f"the answer is larger than {self._cap} bytes; kmdiag stopped reading it",
-                                   request=self._request)
-            yield chunk
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
-class _BoundedTransport(httpx.AsyncBaseTransport):
-    """Wraps a transport so that every answer is capped and ends within the request's read timeout."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport, cap: int) -> None:
-        self._inner, self._cap = inner, cap
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        started = time.monotonic()
-        total = (request.extensions.get("timeout") or {}).get("read") or 5.0
-        resp = await self._inner.handle_async_request(request)
-        resp.stream = _BoundedStream(resp.stream, request, self._cap, started + total)
-        return resp
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
+# Caps count *decoded* bytes, across nested encodings, decoded a slice at a time (kmdiag.bodycap).
+BodyTooLarge = bodycap.BodyTooLarge
 
 
 def ssl_context(ca_bundle: str | None, verify: bool = True) -> ssl.SSLContext:
@@ -168,7 +117,7 @@ def async_client(profile: Profile, *, timeout: float = 5.0, max_connections: int
 
     ``resolver="profile"`` uses ``profile.network.system_resolver`` (the user's resolver as the profile
     names it), ``None`` the OS resolver. ``max_body`` caps every answer (bytes) and makes each exchange
-    end within ``timeout`` even when the body trickles in (:class:`_BoundedTransport`).
+    end within ``timeout`` even when the body trickles in (:class:`kmdiag.bodycap.CappedTransport`).
     """
     server = profile.network.system_resolver if resolver == "profile" else resolver
     cache: dict[str, str] = {}
@@ -190,7 +139,7 @@ def async_client(profile: Profile, *, timeout: float = 5.0, max_connections: int
         ssl_context=ctx, max_connections=max_connections, max_keepalive_connections=max_connections,
         keepalive_expiry=5.0, network_backend=_AsyncMappedBackend(_resolve),
     )
-    bounded: httpx.AsyncBaseTransport = _BoundedTransport(transport, max_body) if max_body else transport
+    bounded: httpx.AsyncBaseTransport = bodycap.CappedTransport(transport, max_body) if max_body else transport
     return httpx.AsyncClient(transport=bounded, timeout=timeout, follow_redirects=False, trust_env=False)
 
 

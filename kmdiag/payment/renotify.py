@@ -18,9 +18,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from kmdiag.i18n import T
+from kmdiag.ids import check_order_id, fill
 from kmdiag.payment.providers.base import ProviderConfigError, ProviderRecord, make_provider
 from kmdiag.profile.schema import Profile
 from kmdiag.redact import MASK, Redactor
+from kmdiag.safejson import response_json
 
 # Answers are capped as in the single-order probes: a hostile endpoint cannot fill memory.
 MAX_BODY = 1_000_000
@@ -59,17 +61,35 @@ class Result:
     order_status_after: str | None = None
 
 
-async def plan(profile: Profile, secrets: dict[str, str], order_id: str) -> Plan:
+def _left(deadline: float | None, want: float) -> float:
+    """A phase's timeout: what it wants, never past the command's deadline (``time.monotonic()``)."""
+    return want if deadline is None else max(0.05, min(want, deadline - time.monotonic()))
+
+
+async def _within(coro: Any, deadline: float | None) -> Any:
+    """``coro`` cut off at ``deadline`` (TimeoutError): a TLS handshake that stalls cannot outlast it."""
+    if deadline is None:
+        return await coro
+    return await asyncio.wait_for(coro, max(0.05, deadline - time.monotonic()))
+
+
+async def plan(profile: Profile, secrets: dict[str, str], order_id: str, deadline: float | None = None) -> Plan:
     """Ask the provider, then decide what to send. Never sends anything."""
     from kmdiag.payment.net import async_client
+
+    order_id = check_order_id(order_id)  # InvalidOrderId: never a request built from URL syntax
 
     cfg = profile.payment.provider
     try:
         prov = make_provider(cfg, secrets)
     except ProviderConfigError as exc:
         return Plan("refuse", order_id, T(zh=f"渠道未配置：{exc}", en=f"provider not configured: {exc}"))
-    async with async_client(profile, timeout=8.0, max_body=MAX_BODY) as c:
-        rec: ProviderRecord = await prov.query(c, order_id)
+    async with async_client(profile, timeout=_left(deadline, 8.0), max_body=MAX_BODY) as c:
+        try:
+            rec: ProviderRecord = await _within(prov.query(c, order_id), deadline)
+        except TimeoutError:
+            return Plan("refuse", order_id, T(zh="渠道在 --timeout 内没有回答，无法确认这笔付款",
+                                              en="the provider did not answer within --timeout; the payment is not confirmed"))
     info = {"paid": rec.paid, "status": rec.status, "amount": str(rec.amount) if rec.amount is not None else None,
             "trade_no": rec.trade_no, "paid_at": rec.paid_at, "error": rec.error}
     if rec.error:
@@ -87,12 +107,12 @@ async def plan(profile: Profile, secrets: dict[str, str], order_id: str) -> Plan
                                     money=raw.get("money") if raw.get("money") not in (None, "") else rec.amount,
                                     key=key, param=str(raw.get("param") or ""))
         return Plan("callback", order_id, T(zh="易支付回调，按网关的方式签名", en="epay callback, signed as the gateway signs it"), "GET",
-                    profile.url(profile.payment.notify_url.replace("{order_id}", order_id)), params, provider=info)
+                    profile.url(fill(profile.payment.notify_url, order_id=order_id)), params, provider=info)
     if profile.payment.repair_endpoint:
         from kmdiag.session import admin_headers
 
         hdrs = admin_headers(profile, secrets)
-        url = profile.url(profile.payment.repair_endpoint.replace("{order_id}", order_id))
+        url = profile.url(fill(profile.payment.repair_endpoint, order_id=order_id))
         return Plan("repair", order_id, T(zh="平台的补单接口（这个渠道的回调只有渠道能签名）", en="the platform's repair endpoint (only the provider can sign its callbacks)"),
                     "POST", url, {"order_id": order_id, "trade_no": rec.trade_no or "", "amount": info["amount"] or ""},
                     hdrs, info)
@@ -109,24 +129,26 @@ CONSOLE = {
 }
 
 
-async def execute(profile: Profile, secrets: dict[str, str], p: Plan) -> Result:
-    """Send the plan (callback or repair call) and read the order's state after."""
+async def execute(profile: Profile, secrets: dict[str, str], p: Plan, deadline: float | None = None) -> Result:
+    """Send the plan (callback or repair call) and read the order's state after, all by ``deadline``."""
     from kmdiag.payment.net import async_client
 
-    before = await order_status(profile, secrets, p.order_id)
+    before = await order_status(profile, secrets, p.order_id, deadline)
     res = Result(sent=True, order_status_before=before)
     timeout = profile.payment.provider.notify_timeout_s if p.kind == "callback" else 15.0
     started = time.monotonic()
     wall = time.time()
-    async with async_client(profile, timeout=timeout, max_body=MAX_BODY) as c:
+    async with async_client(profile, timeout=_left(deadline, timeout), max_body=MAX_BODY) as c:
         try:
             if p.method == "GET":
                 url = p.url + ("&" if "?" in p.url else "?") + urlencode(p.params)
-                r = await c.get(url, headers=p.headers)
+                r = await _within(c.get(url, headers=p.headers), deadline)
             else:
-                r = await c.post(p.url, json=p.params, headers=p.headers)
+                r = await _within(c.post(p.url, json=p.params, headers=p.headers), deadline)
             res.status, res.reply = r.status_code, r.text[:300]
             res.accepted = r.status_code < 300 and (p.kind != "callback" or "success" in r.text.lower())
+        except TimeoutError:
+            res.error = "no answer within --timeout (the callback may or may not have arrived)"
         except Exception as exc:
             res.error = f"{type(exc).__name__}: {exc}"[:200]
         finally:
@@ -135,11 +157,12 @@ async def execute(profile: Profile, secrets: dict[str, str], p: Plan) -> Result:
 
                 journal.record(p.url, wall, time.time(), "renotify")
     res.elapsed_ms = int((time.monotonic() - started) * 1000)
-    res.order_status_after = await order_status(profile, secrets, p.order_id)
+    res.order_status_after = await order_status(profile, secrets, p.order_id, deadline)
     return res
 
 
-async def order_status(profile: Profile, secrets: dict[str, str], order_id: str) -> str | None:
+async def order_status(profile: Profile, secrets: dict[str, str], order_id: str,
+                       deadline: float | None = None) -> str | None:
     """The order's mapped status from the profile's order endpoint, or None."""
     from kmdiag.payment.net import async_client
     from kmdiag.probes._payment import field
@@ -149,10 +172,12 @@ async def order_status(profile: Profile, secrets: dict[str, str], order_id: str)
     if not pay.order_endpoint:
         return None
     hdrs = admin_headers(profile, secrets)
-    async with async_client(profile, timeout=5.0, max_body=MAX_BODY) as c:
+    if deadline is not None and deadline - time.monotonic() < 0.1:
+        return None  # no time left to look: unknown, not a guess
+    async with async_client(profile, timeout=_left(deadline, 5.0), max_body=MAX_BODY) as c:
         try:
-            r = await c.get(profile.url(pay.order_endpoint.replace("{order_id}", order_id)), headers=hdrs)
-            raw = field(r.json(), pay.order_fields.get("status", "data.status"))
+            r = await _within(c.get(profile.url(fill(pay.order_endpoint, order_id=order_id)), headers=hdrs), deadline)
+            raw = field(response_json(r), pay.order_fields.get("status", "data.status"))
         except Exception:
             return None
     return None if raw is None else pay.status_map.get(str(raw), str(raw))

@@ -18,6 +18,8 @@ from kmdiag.errors import UsageError
 from kmdiag.i18n import T, default_lang
 from kmdiag.redact import Redactor
 
+GRACE_S = 0.3  # of --timeout kept for the demo's stop and the output (docs/reliability.md)
+
 
 def _target(opts: Any) -> tuple[Any, dict[str, str], Any]:
     """(profile, secrets, demo-or-None) exactly as a diagnosis run resolves them."""
@@ -37,9 +39,11 @@ def _target(opts: Any) -> tuple[Any, dict[str, str], Any]:
 
         profile = profile_for_url(opts.url, opts.profile, command="payment")
     elif opts.profile:
+        from kmdiag.cli.run import _check_profile
         from kmdiag.profile.loader import load_profile, require_rooted
 
         profile = require_rooted(load_profile(opts.profile), opts.profile, "payment")
+        _check_profile(profile)
     else:
         raise UsageError("--renotify needs --profile NAME (or --demo)",
                          hint="kmdiag payment KM20261125000001 --profile dujiaoka --renotify")
@@ -47,7 +51,12 @@ def _target(opts: Any) -> tuple[Any, dict[str, str], Any]:
 
 
 def run(opts: Any) -> int:
+    import time
+
+    from kmdiag import clock
     from kmdiag.payment import renotify as rn
+
+    started = clock.started()  # one --timeout for the command (the question to the agent not counted)
 
     if opts.faults and not opts.demo:
         raise UsageError("--fault only works with --demo")
@@ -61,7 +70,8 @@ def run(opts: Any) -> int:
         if not order_id:
             raise UsageError("which order? give ORDER_ID", hint="kmdiag payment ORDER_ID --renotify")
         redactor = Redactor(secrets.values())
-        plan = asyncio.run(rn.plan(profile, secrets, str(order_id)))
+        deadline = started + max(0.2, opts.timeout - GRACE_S)
+        plan = asyncio.run(rn.plan(profile, secrets, str(order_id), deadline))
         out: dict[str, Any] = {"order_id": order_id, "plan": plan.shown(redactor)}
         sends = plan.kind in ("callback", "repair")
         if fmt == "text":
@@ -69,16 +79,19 @@ def run(opts: Any) -> int:
         if not sends or opts.extra.get("dry_run"):
             out["sent"] = False
             return _finish(out, fmt, redactor, 1 if plan.kind == "refuse" else 0)
+        asked = time.monotonic()
         if not opts.extra.get("yes") and not _confirm(lang):
             out["sent"] = False
             out["aborted"] = True
             return _finish(out, fmt, redactor, 1)
-        res = asyncio.run(rn.execute(profile, secrets, plan))
+        deadline += time.monotonic() - asked
+        res = asyncio.run(rn.execute(profile, secrets, plan, deadline))
         out["result"] = res.__dict__
         if fmt == "text":
             _show_result(res, lang)
         if demo is not None:  # a later process would get a new demo shop: diagnose this one again now
-            out["diagnosis_after"] = _diagnose_again(profile, secrets, demo, str(order_id), lang, opts.timeout)
+            out["diagnosis_after"] = _diagnose_again(profile, secrets, demo, str(order_id), lang,
+                                                     max(0.5, deadline - time.monotonic()))
             if fmt == "text":
                 d = out["diagnosis_after"]
                 _say(T(zh=f"再次诊断同一演示店：{d['status']}，原因 {d['causes'] or '无'}",

@@ -88,11 +88,11 @@ class SweepSummary:
 
     @property
     def exit_code(self) -> int:
-        """1 when lost orders were found; 3 when some orders could not be asked and none is lost; else 0."""
+        """1 when lost orders were found; 3 when some orders could not be asked (or none was) and none is lost; else 0."""
         if self.counts["lost"]:
             return 1
-        if self.counts["error"] or self.counts["unchecked"]:
-            return 3
+        if self.counts["error"] or self.counts["unchecked"] or self.checked == 0:
+            return 3  # "ok" means orders were checked and none is lost: never "ok" having checked nothing
         return 0
 
     def as_dict(self) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from kmdiag.payment.sweep_run import MAX_REFINE, PROVIDER_MAX_BODY, SHOP_MAX_BOD
 from kmdiag.redact import Redactor
 
 DEMO_ORDERS, DEMO_LOST = 200, 5
+GRACE_S = 0.3  # of --timeout kept for shutdown: closing clients, the summary line
 
 
 def _validate(opts: Any) -> tuple[str, str, float, int, float]:
@@ -58,12 +59,21 @@ def _validate(opts: Any) -> tuple[str, str, float, int, float]:
 
 def main(opts: Any) -> int:
     """Run a sweep as the CLI asked; see the module docstring for exit codes."""
+    from kmdiag import clock
     from kmdiag.cli.run import secrets_from_profile
 
+    started = clock.started()  # --timeout covers the whole command: demo, profile, reading, stop
     lang, fmt, since, concurrency, rate = _validate(opts)
     orders_file = opts.extra.get("orders_file")
-    if orders_file and orders_file != "-" and not os.path.isfile(orders_file):
-        raise UsageError(f"--orders-file: '{orders_file}' is not a readable file")
+    if orders_file:
+        from kmdiag.payment.orders_input import _open_check
+
+        _open_check(orders_file)  # a directory, a device, no permission: exit 2 before anything starts
+    opts.extra["_started"] = started
+    if opts.output:
+        from kmdiag.outputs import check_file_target
+
+        check_file_target(opts.output, "--output")
     demo = None
     environ = dict(os.environ)
     try:
@@ -92,9 +102,11 @@ def main(opts: Any) -> int:
 
             profile, extra = profile_for_url(opts.url, opts.profile, command="payment"), {}
         elif opts.profile:
+            from kmdiag.cli.run import _check_profile
             from kmdiag.profile.loader import load_profile, require_rooted
 
             profile, extra = require_rooted(load_profile(opts.profile), opts.profile, "payment --sweep"), {}
+            _check_profile(profile)
         else:
             raise UsageError("which shop? the sweep needs a profile (provider, keys, pending-orders endpoint)",
                              hint="kmdiag payment --sweep --profile PROFILE --orders-file orders.txt   or   --demo")
@@ -109,16 +121,16 @@ def main(opts: Any) -> int:
             raise UsageError("no orders to sweep: the profile has no payment.pending_orders_endpoint",
                              hint="give the order numbers with --orders-file FILE (one a line)")
         redactor = Redactor(secrets.values())
-        out = None
-        if opts.output:  # streamed there as it is found, like stdout
-            opts.output.parent.mkdir(parents=True, exist_ok=True)
-            out = open(opts.output, "w", encoding="utf-8")  # noqa: SIM115 - closed below
-        printer = SweepPrinter(fmt, lang, redactor, out=out)
-        try:
-            return _run(opts, profile, provider, secrets, printer, orders_file, since, concurrency, rate, lang, extra)
-        finally:
-            if out is not None:
-                out.close()
+        if not opts.output:
+            return _run(opts, profile, provider, secrets, SweepPrinter(fmt, lang, redactor, out=None), orders_file,
+                        since, concurrency, rate, lang, extra)
+        from kmdiag.outputs import atomic_path
+
+        # Streamed as found into a temporary file beside the target, renamed into place at the end:
+        # a full disk or a crash leaves the old file (or none), never half a sweep.
+        with atomic_path(opts.output) as tmp, open(tmp, "w", encoding="utf-8") as out:
+            return _run(opts, profile, provider, secrets, SweepPrinter(fmt, lang, redactor, out=out), orders_file,
+                        since, concurrency, rate, lang, extra)
     finally:
         if demo is not None:
             demo.stop()
@@ -143,7 +155,9 @@ def _run(opts: Any, profile: Any, provider: Any, secrets: dict[str, str], printe
         printer.progress = Progress(total, lang)
 
     async def go() -> int:
-        deadline = time.monotonic() + opts.timeout  # one budget: pending list, queries, log search
+        # One budget from the command's start: pending list, queries, log search; GRACE_S is left for
+        # closing connections and the final summary (documented in docs/reliability.md).
+        deadline = opts.extra.get("_started", time.monotonic()) + max(0.2, opts.timeout - GRACE_S)
         try:
             return await sweep_shop(profile, provider, secrets, deadline=deadline, since=since,
                                     concurrency=concurrency, rate=rate, summary=summary, stats=stats,
@@ -156,9 +170,13 @@ def _run(opts: Any, profile: Any, provider: Any, secrets: dict[str, str], printe
 
     try:
         code = asyncio.run(go())
-    except KeyboardInterrupt:
-        printer.finish(summary, stats, 130, source=source, extra=extra, interrupted=True)
-        return 130
+    except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM/SIGHUP (kmdiag.signals): the partial summary still prints
+        from kmdiag import signals
+
+        code = signals.exit_code(e)
+        signals.state["reported"] = True
+        printer.finish(summary, stats, code, source=source, extra=extra, interrupted=True)
+        return code
     if "error" not in extra or printer.fmt == "json":  # JSON consumers always get their summary line
         printer.finish(summary, stats, code, source=source, extra=extra)
     return code
@@ -167,6 +185,8 @@ def _run(opts: Any, profile: Any, provider: Any, secrets: dict[str, str], printe
 def _count_lines(path: str) -> int | None:
     """A cheap upper bound for the progress bar (lines, not unique orders); None if unreadable."""
     try:
+        if not os.path.isfile(path):  # a FIFO's open would block, and it can be read only once
+            return None
         with open(path, "rb") as f:
             return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) or None
     except OSError:

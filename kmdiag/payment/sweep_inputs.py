@@ -14,9 +14,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from kmdiag.ids import is_order_id
+from kmdiag.safejson import response_json
+
 _SINCE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.I)
 _UNITS = {"": 60, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 _ID_KEYS = ("order_id", "out_trade_no", "order_sn", "trade_no", "orderSN", "tradeNo", "id")
 
 
@@ -41,9 +43,13 @@ class InputStats:
     comments: int = 0
     duplicates: int = 0
     invalid: int = 0
+    unread: bool = False  # the input was not read to its end before the deadline (a slow stdin)
 
     def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
+        d = dict(self.__dict__)
+        if not d.pop("unread"):
+            return d
+        return {**d, "unread": True}
 
 
 class OrderIds:
@@ -65,7 +71,7 @@ class OrderIds:
             st.comments += 1
             return None
         oid = line.split()[0].split(",")[0].strip("\"'")  # tolerate "id,amount" CSV exports and trailing notes
-        if not _ID.match(oid):
+        if not is_order_id(oid):
             st.invalid += 1
             return None
         if oid in self._seen:
@@ -148,7 +154,7 @@ async def pending_orders(client: Any, url_for_page: Callable[[int], tuple[str, b
         if resp.status_code >= 400:
             raise ValueError(f"the pending-orders endpoint answered HTTP {resp.status_code}")
         try:
-            batch = ids_from_payload(resp.json())
+            batch = ids_from_payload(response_json(resp))
         except ValueError as e:
             raise ValueError(f"the pending-orders endpoint's answer is not usable: {e}") from None
         for raw in batch:

@@ -13,7 +13,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from kmdiag.i18n import T
+from kmdiag.ids import fill
 from kmdiag.payment.sweep import OrderResult
+from kmdiag.safejson import response_json
 from kmdiag.session import admin_headers
 
 NOT_ADVANCED = ("unpaid", "paid-pending")  # as the payment checks read status_map's words
@@ -31,10 +33,10 @@ def make_confirm(client: Any, profile: Any, secrets: dict[str, str]) -> Callable
     status_expr = pay.order_fields.get("status", "data.status")
 
     async def confirm(r: OrderResult) -> OrderResult:
-        url = profile.url(pay.order_endpoint.replace("{order_id}", r.order_id))
+        url = profile.url(fill(pay.order_endpoint, order_id=r.order_id))
         try:
             resp = await client.get(url, headers=headers)
-            raw = field(resp.json(), status_expr) if resp.status_code < 500 else None
+            raw = field(response_json(resp), status_expr) if resp.status_code < 500 else None
         except Exception as exc:  # the shop not answering must not lose the finding
             r.evidence = T(zh=f"未能复查店铺订单：{type(exc).__name__}", en=f"shop order not re-checked: {type(exc).__name__}")
             return r

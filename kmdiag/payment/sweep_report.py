@@ -21,7 +21,7 @@ from kmdiag.payment.sweep_inputs import InputStats
 from kmdiag.redact import Redactor
 
 SHOP_TZ = timezone(timedelta(hours=8))  # 发卡 shops and their providers keep time in UTC+8
-STATUS = {0: "ok", 1: "problem", 3: "inconclusive", 130: "interrupted"}
+STATUS = {0: "ok", 1: "problem", 3: "inconclusive", 129: "interrupted", 130: "interrupted", 143: "interrupted"}
 
 
 def shop_time(epoch: float | None) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kmdiag.payment.sweep import OrderResult, SweepSummary, run_sweep
-from kmdiag.payment.sweep_inputs import InputStats, read_orders_file
+from kmdiag.payment.sweep_inputs import InputStats
 
 # Answers are read whole: caps keep a misbehaving server from filling memory (64 queries in flight).
 PROVIDER_MAX_BODY = 256 * 1024  # an order query answer is under 1 KB
@@ -42,8 +42,10 @@ async def sweep_shop(profile: Any, provider: Any, secrets: dict[str, str], *, de
     async with async_client(profile, timeout=per_request, max_connections=4, max_body=SHOP_MAX_BODY) as client, \
             ClientShards(lambda n: async_client(profile, timeout=per_request, max_connections=n,
                                                 max_body=PROVIDER_MAX_BODY), concurrency) as shards:
-        if orders_file:
-            orders: Any = read_orders_file(orders_file, stats)
+        if orders_file:  # read off the loop, under the deadline, refused when unreadable (kmdiag.payment.orders_input)
+            from kmdiag.payment.orders_input import OrdersInput
+
+            orders: Any = await OrdersInput.open(orders_file, stats, deadline)
         else:
             try:
                 orders = await asyncio.wait_for(fetch_pending(client, profile, secrets, since, stats),

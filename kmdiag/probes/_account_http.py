@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import socket
 import ssl
 import time
@@ -22,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+
+from kmdiag import safejson
 
 if TYPE_CHECKING:
     from kmdiag.probes._context import ProbeContext
@@ -79,7 +80,7 @@ def _parse(raw: bytes, content_type: str) -> tuple[bool, Any, str | None]:
     stripped = text.lstrip()
     if stripped[:1] in ("{", "[") or "json" in content_type:
         try:
-            return True, json.loads(text), None
+            return True, safejson.loads(text), None
         except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
             pass
     return False, None, text[:TEXT_KEEP]
@@ -127,7 +128,10 @@ async def exchange(
     raw = bytearray()
 
     async def go() -> httpx.Response:
-        async with httpx.AsyncClient(verify=_tls_context(ctx), trust_env=False, timeout=httpx.Timeout(total),
+        from kmdiag.bodycap import CappedTransport  # decoded-size cap: a gzip bomb stops at BODY_CAP
+
+        transport = CappedTransport(httpx.AsyncHTTPTransport(verify=_tls_context(ctx)), BODY_CAP, truncate=True)
+        async with httpx.AsyncClient(transport=transport, trust_env=False, timeout=httpx.Timeout(total),
                                      follow_redirects=False) as client:
             req = client.build_request(method, pinned, headers=hdrs, json=json_body, extensions=ext)
             resp = await client.send(req, stream=True)

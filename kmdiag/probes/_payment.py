@@ -21,7 +21,9 @@ def order_id(ctx: ProbeContext) -> str:
     oid = ctx.opt("order_id")
     if not oid:
         raise Skip(T(zh="没有给出订单号（kmdiag payment 订单号）", en="no order number given (kmdiag payment ORDER_ID)"))
-    return str(oid)
+    from kmdiag.ids import check_order_id
+
+    return check_order_id(str(oid))  # the CLI already refused bad ids; the Python API gets the same rule
 
 
 MAX_BODY = 1_000_000  # bytes of any answer; an order, a callback list or a provider record is far smaller
@@ -42,10 +44,9 @@ def client(ctx: ProbeContext, wanted_timeout: float = 5.0) -> httpx.AsyncClient:
 
 def json_body(r: httpx.Response) -> Any:
     """The answer's JSON; ValueError for anything that is not (invalid, or nested too deep to parse)."""
-    try:
-        return r.json()
-    except RecursionError:
-        raise ValueError("JSON nested too deeply") from None
+    from kmdiag.safejson import response_json
+
+    return response_json(r)  # depth-limited, lone surrogates repaired
 
 
 def admin_headers(ctx: ProbeContext) -> dict[str, str]:

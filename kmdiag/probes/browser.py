@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from kmdiag import tempdir
 from kmdiag.models import Artifact
 from kmdiag.probes import _browser_js as js
 from kmdiag.probes._browser_env import host_map_for
@@ -115,7 +115,7 @@ async def _visit(ctx: ProbeContext, browser: Any, context: Any = None, guard: An
         raw_dir = Path(ev_dir) / "raw"
         raw_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     elif ctx.opt("trace"):
-        raw_dir = Path(tempfile.mkdtemp(prefix="kmdiag-browser-"))
+        raw_dir = Path(tempdir.mkdtemp("browser-"))  # removed with the run's one temp dir
     files: dict[str, str] = {}
     kw: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN", "service_workers": "block"}
     if ev_dir and raw_dir:
@@ -283,7 +283,7 @@ async def _fill(page: Any, fill: dict[str, str]) -> list[dict[str, Any]]:
 async def _screenshot(ctx: ProbeContext, page: Any, state: dict[str, Any] | None, fill_sels: list[str]) -> str | None:
     """The product page with the button outlined (and what covers it, in another colour)."""
     ev = ctx.opt("evidence_dir")
-    directory = Path(ev) if ev else Path(tempfile.mkdtemp(prefix="kmdiag-shot-"))
+    directory = Path(ev) if ev else Path(tempdir.mkdtemp("shot-"))  # removed at the run's end
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "order-page.png"
     cover = None

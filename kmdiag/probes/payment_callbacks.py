@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kmdiag.i18n import T
+from kmdiag.ids import fill
 from kmdiag.probes._base import Skip
 from kmdiag.probes._context import ProbeContext
 from kmdiag.probes._payment import admin_headers, client, json_body, net_error, now, order_id
@@ -73,7 +74,7 @@ async def _from_api(ctx: ProbeContext, src: Any, oid: str) -> tuple[list[dict[st
     from kmdiag.payment.records import from_row, zone
     from kmdiag.profile.records_schema import DEFAULT_API_FIELDS, DEFAULT_API_RECORDS
 
-    url = ctx.profile.url(src.api.replace("{order_id}", oid))
+    url = ctx.profile.url(fill(src.api, order_id=oid))  # the id is data: percent-encoded (kmdiag.ids)
     info: dict[str, Any] = {"name": src.name or "api", "kind": "api", "url": url, "error": None}
     async with client(ctx) as c:
         try:
@@ -116,10 +117,14 @@ async def _from_rows(ctx: ProbeContext, src: Any, oid: str) -> tuple[list[dict[s
     info: dict[str, Any] = {"name": src.label, "kind": "files", "files": list(src.files), "error": None}
     by_field = (lambda row: field_of(fields.order_id, row)) if fields.order_id else None
     candidate = b"ciphertext" if ctx.profile.payment.provider.kind == "wechatpay" else None
+    from kmdiag.safefile import deadline
+
     try:
-        rows, errors = await asyncio.wait_for(asyncio.to_thread(
-            search_rows, list(src.files), oid, fmt=src.format, order_field=by_field, candidate=candidate,
-            deadline=time.monotonic() + ctx.timeout(5.0)), timeout=ctx.timeout(5.5))
+        end = time.monotonic() + ctx.timeout(5.0)
+        with deadline(end):  # every read stops at the deadline too: the thread never outlives the probe
+            rows, errors = await asyncio.wait_for(asyncio.to_thread(
+                search_rows, list(src.files), oid, fmt=src.format, order_field=by_field, candidate=candidate,
+                deadline=end), timeout=ctx.timeout(5.5))
     except TimeoutError:
         info["error"] = "reading the files did not finish in time"
         return [], info
@@ -143,9 +148,14 @@ async def _from_logs(ctx: ProbeContext, src: Any, oid: str) -> tuple[list[dict[s
     from kmdiag.payment.records import from_hit
 
     info: dict[str, Any] = {"name": src.name or "logs", "kind": "files", "files": list(src.files), "error": None}
+    from kmdiag.safefile import deadline
+
+    budget = ctx.timeout(5.0)
     try:
-        hits = await asyncio.wait_for(asyncio.to_thread(search_callbacks, list(src.files), oid, fmt=src.format,
-                                                        window=_window(ctx)), timeout=ctx.timeout(5.0))
+        # The thread stops itself at the deadline (every read checks it): nothing outlives the probe.
+        with deadline(time.monotonic() + max(0.05, budget - 0.1)):
+            hits = await asyncio.wait_for(asyncio.to_thread(search_callbacks, list(src.files), oid, fmt=src.format,
+                                                            window=_window(ctx)), timeout=budget)
     except TimeoutError:
         info["error"] = "log search did not finish in time"
         return [], info

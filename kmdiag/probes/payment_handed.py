@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
+from kmdiag.ids import fill
 from kmdiag.probes._base import Skip
 from kmdiag.probes._context import ProbeContext
 from kmdiag.probes._payment import client, field, net_error, now, order_id
@@ -66,7 +67,7 @@ async def handed_notify_url(ctx: ProbeContext) -> dict[str, Any]:
     if not spec.page:
         out["error"] = "neither the order record nor the provider's record holds a notify URL"
         return out
-    url = ctx.profile.url(spec.page.replace("{order_id}", oid))
+    url = ctx.profile.url(fill(spec.page, order_id=oid))  # the id is data: percent-encoded (kmdiag.ids)
     out["page"] = url
     async with client(ctx) as c:
         try:

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kmdiag.i18n import T
+from kmdiag.ids import fill
 from kmdiag.probes._base import Skip
 from kmdiag.probes._context import ProbeContext
 from kmdiag.probes._payment import client, net_error, now
@@ -32,7 +33,7 @@ async def notify_url(ctx: ProbeContext) -> dict[str, Any]:
         raise Skip(T(zh="配置没有给出回调地址（payment.notify_url）", en="the profile names no payment.notify_url"))
     method = pay.provider.notify_method or DEFAULT_METHOD.get(pay.provider.kind, "POST")
     oid = str(ctx.opt("order_id") or PROBE_ORDER)
-    configured = ctx.profile.url(pay.notify_url.replace("{order_id}", oid))  # acg-faka: …/callback.{order_id}
+    configured = ctx.profile.url(fill(pay.notify_url, order_id=oid))  # acg-faka: …/callback.{order_id}
     targets = [configured]
     base = urlsplit(configured)
     for cb in ctx.data("payment.callbacks").get("callbacks", []):

@@ -59,6 +59,8 @@ def parse_profile(text: str, filename: str = "<profile>") -> Profile:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+    except RecursionError:  # hundreds of nested levels: not a profile (kmdiag.safejson has the limit)
+        raise ProfileError(f"{filename}: nested too deeply to be a profile") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -66,6 +68,10 @@ def parse_profile(text: str, filename: str = "<profile>") -> Profile:
         raise ProfileError(f"{filename}{line}: not valid YAML: {problem}") from None
     if not isinstance(data, dict):
         raise ProfileError(f"{filename}:1: a profile must be a mapping of keys (name, base_url, ...)")
+    from kmdiag.safejson import depth_exceeds
+
+    if depth_exceeds(data, 16):
+        raise ProfileError(f"{filename}: nested deeper than 16 levels: not a profile")
     from kmdiag.profile.records_schema import DEPRECATIONS
 
     token = DEPRECATIONS.set([])

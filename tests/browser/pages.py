@@ -6,7 +6,9 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from kmdiag.demo.http import LoopbackHTTPServer
 
 HEAD = '<!doctype html><html><head><meta charset="utf-8"><title>t</title>' \
        '<style>.btn{display:inline-block;padding:8px 16px;background:#c00;color:#fff}</style></head><body>'
@@ -60,7 +62,7 @@ class PageServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.httpd = LoopbackHTTPServer(("127.0.0.1", 0), H)
         self.port = self.httpd.server_address[1]
         self.base = f"http://127.0.0.1:{self.port}"
 

@@ -42,6 +42,14 @@ PAGE_ALERTS_CLICK = (b"<!doctype html><html><body><button id='buy-now' onclick=\
                      b"</body></html>")
 
 
+def _bomb(name: str, encoding: str) -> bytes:
+    """A committed compression bomb (tests/hardening/bombs: ~5 kB on the wire, 3 GiB decoded)."""
+    from pathlib import Path
+
+    body = (Path(__file__).resolve().parent / "bombs" / name).read_bytes()
+    return _head(ctype="application/json", length=len(body), extra=f"Content-Encoding: {encoding}") + body
+
+
 def _dom10k() -> bytes:
     items = "".join(f"<div class='item'><span>item {i}</span><a href='#'>link {i}</a></div>" for i in range(10_000))
     return f"<!doctype html><html><body><button id='buy-now'>Buy now</button>{items}</body></html>".encode()
@@ -73,6 +81,12 @@ class Hostile:
             "alerts-click": self._const(_full(PAGE_ALERTS_CLICK, "text/html; charset=utf-8")),
             "dom10k": self._const(_full(_dom10k(), "text/html; charset=utf-8")),
             "ok": self._const(_full(b'{"code": 0}')),
+            "gzbomb": self._const(_bomb("gzip-gzip.bin", "gzip, gzip")),
+            "nested900": self._const(_full(b'{"code": 0, "data": ' + b"[" * 900 + b"]" * 900 + b"}")),
+            "obj900": self._const(_full(b'{"a":' * 900 + b'"\\ud800"' + b"}" * 900)),
+            "surrogate": self._const(_full(b'{"code": 0, "msg": "\\udc80\\ud800x", "data": {"status": "\\ud800"}}')),
+            "brbomb": self._const(_bomb("br.bin", "br")),
+            "deflbomb": self._const(_bomb("deflate-deflate.bin", "deflate, deflate")),
         }
         self.thread = threading.Thread(target=self._serve, daemon=True)
 
@@ -157,7 +171,8 @@ class Hostile:
 
 
 ROUTES = ("big", "loop", "drip", "hang-headers", "hang", "badjson", "list", "number", "nested", "nestedobj",
-          "latin1", "garbage", "reset")
+          "latin1", "garbage", "reset", "gzbomb", "brbomb", "deflbomb",
+          "nested900", "obj900", "surrogate")
 PAGES = ("spin", "spin-late", "alerts", "alerts-click", "dom10k")
 
 

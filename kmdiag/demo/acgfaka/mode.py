@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import secrets as _secrets
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kmdiag import tempdir
 from kmdiag.demo import certs
 from kmdiag.demo.acgfaka import callback, orders, storefront
 from kmdiag.demo.acgfaka.faults import catalogue
@@ -51,7 +51,7 @@ class AcgFakaDemo:
                 hint="known faults: " + (", ".join(sorted(known)) or "none"),
             )
         self.faults, self.command = set(faults), command
-        self.tmp = Path(tempfile.mkdtemp(prefix="kmdiag-acgfaka-"))
+        self.tmp = Path(tempdir.mkdtemp("acgfaka-"))  # certificates and store: removed with the run
         self.store = Store(self.tmp / "acg-faka")
         self.sessions = Sessions(self.store)
         self.servers: list[Server] = []

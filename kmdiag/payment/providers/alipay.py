@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from kmdiag.payment.money import to_decimal
 from kmdiag.payment.providers.base import ProviderRecord, error_record, http_error, secret, verdict
 from kmdiag.payment.providers.epay import GATEWAY_TZ
+from kmdiag.safejson import loads
 
 if TYPE_CHECKING:
     import httpx
@@ -203,8 +204,8 @@ class AlipayProvider:
     def record_from(self, order_id: str, text: str) -> ProviderRecord:
         node = "alipay_trade_query_response"
         try:
-            body = json.loads(text)
-        except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply to parse
+            body = loads(text)
+        except (ValueError, RecursionError):  # too deep: kmdiag.safejson
             return error_record(order_id, "bad-response: not JSON", raw={"body": text[:300]})
         resp = body.get(node) if isinstance(body, dict) else None
         if not isinstance(resp, dict):

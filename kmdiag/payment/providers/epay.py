@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from kmdiag.payment.money import to_decimal
 from kmdiag.payment.providers.base import ProviderRecord, error_record, http_error, secret, verdict
+from kmdiag.safejson import response_json
 
 if TYPE_CHECKING:
     import httpx
@@ -47,7 +48,8 @@ def sign(params: Mapping[str, Any], key: str) -> str:
 def verify(params: Mapping[str, Any], key: str) -> bool:
     """True when ``params["sign"]`` is the MD5 of the other params with ``key`` (constant time)."""
     given = str(params.get("sign") or "").lower()
-    return bool(given) and hmac.compare_digest(given, sign(params, key))
+    # bytes: compare_digest refuses non-ASCII str, and a hostile "sign" may be anything (found by fuzzing)
+    return bool(given) and hmac.compare_digest(given.encode("utf-8", "surrogatepass"), sign(params, key).encode())
 
 
 def format_money(amount: Any) -> str:
@@ -150,7 +152,7 @@ class EpayProvider:
         if r.status_code != 200:
             return http_error(order_id, r.status_code, r.headers, r.text)
         try:
-            data = r.json()
+            data = response_json(r)
         except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply to parse
             return error_record(order_id, "bad-response: not JSON", raw={"body": r.text[:300]})
         if not isinstance(data, dict):

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from kmdiag.payment.providers.alipay import load_private, load_public
 from kmdiag.payment.providers.base import ProviderRecord, error_record, http_error, secret, verdict
+from kmdiag.safejson import response_json
 
 if TYPE_CHECKING:
     import httpx
@@ -210,7 +211,7 @@ class WechatPayProvider:
         except httpx.HTTPError as exc:
             return error_record(order_id, f"network: {type(exc).__name__}: {exc}"[:200])
         try:
-            body = r.json()
+            body = response_json(r)
         except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply to parse
             body = {}
         if not isinstance(body, dict):
