@@ -81,6 +81,7 @@ QUIET_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--disable-default-apps",
+    "--no-pings",  # <a ping> hyperlink auditing: a POST the page never asked to make (read-only session)
     "--disable-features=Translate,OptimizationHints,MediaRouter",
 )
 

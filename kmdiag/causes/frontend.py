@@ -43,6 +43,10 @@ def script_error(f: FindingIndex) -> Match | None:
 def button_missing(f: FindingIndex) -> Match | None:
     if not f.failed("browser.button-found"):
         return None
+    if f.failed("browser.in-stock"):  # sold out: the shop hides the button on purpose — never a front-end fault
+        return None
+    if f.evidence("browser.button-found").get("stopped_page_writes"):
+        return Match(0.5, ["browser.button-found"])  # the page's own POSTs were held back: not surely the theme
     return Match(0.4 if f.failed("browser.script-errors") else 0.85, ["browser.button-found"])
 
 
@@ -59,6 +63,8 @@ def button_disabled(f: FindingIndex) -> Match | None:
         return None
     ev = f.evidence("browser.button-enabled")
     conf = 0.85
+    if f.failed("browser.in-stock"):
+        return None  # sold out: the shop greys the button on purpose (platform.sold-out) — never a front-end fault
     if ev.get("load_signals") or f.layer_failed("platform") or f.layer_failed("account"):
         conf = 0.3  # the platform or the account explains the greyed-out button
     elif f.failed("browser.script-errors"):

@@ -70,7 +70,7 @@ def callback_url_wrong(f: FindingIndex) -> Match | None:
 
 @cause("payment.callback-endpoint-down", layer="payment", priority=115, commands=CMD,
        title=T(zh="回调接口不可用", en="The notify endpoint is unreachable or failing"),
-       explanation=T(zh="回调接口现在就无法正常应答：{detail_zh}。渠道的回调同样失败。", en="The notify endpoint fails right now: {detail_en}. The provider's callbacks fail the same way."),
+       explanation=T(zh="回调接口无法正常应答：{detail_zh}。渠道的回调同样失败。", en="The notify endpoint is failing: {detail_en}. The provider's callbacks fail the same way."),
        steps=(KEEP, SUPPORT,
               Step("agent", T(zh="接口恢复后，用 kmdiag payment {order_id} --renotify 补发回调或手动补单。", en="Once the endpoint is back, re-send with kmdiag payment {order_id} --renotify or complete the order by hand.")),
               Step("operator", T(zh="检查反向代理后端（PHP-FPM/应用进程）、防火墙/CDN 是否拦截渠道、TLS 证书链；恢复后用 --sweep 找出期间的掉单。", en="Check the upstream behind the proxy (PHP-FPM / app process), firewall/CDN rules against the provider, the TLS chain; afterwards run --sweep for orders lost meanwhile.")))

@@ -71,3 +71,27 @@ def overloaded(f: FindingIndex) -> Match | None:
     wait_en = f"{ra} seconds" if ra and str(ra).isdigit() else "a few minutes"
     return Match(0.88 if ev.get("shedding") else 0.7, ["platform.load"],
                  {"what": "；".join(parts_zh), "what_en": "; ".join(parts_en), "wait": wait_zh, "wait_en": wait_en})
+
+
+@cause("platform.sold-out", layer="platform", priority=32,
+       title=T(zh="商品已售罄（库存不足）", en="The item is sold out"),
+       explanation=T(zh="{what}。售罄时店铺会隐藏或禁用下单按钮，这不是页面或主题的故障，也不是你的网络或账号的问题。",
+                     en="{what_en}. A sold-out item has its order button hidden or disabled by the shop; this is not a fault "
+                        "of the page or its theme, nor of your network or account."),
+       steps=(Step(U, T(zh="等待补货后再买，或选择其他有货的商品/规格。",
+                        en="Wait for a restock and try again, or choose another item or option that is in stock.")),
+              Step(A, T(zh="告诉用户商品暂时缺货、预计补货时间，或推荐同类有货商品。",
+                        en="Tell the user the item is out of stock and when it is expected back, or suggest a similar item in stock.")),
+              Step(OP, T(zh="补充库存（卡密）；暂不补货就下架或隐藏该商品，并设置库存预警。",
+                         en="Restock the item (card keys); if it will not be restocked soon, hide or take it off sale, and set a low-stock alert.")))
+       )
+def sold_out(f: FindingIndex) -> Match | None:
+    if not f.failed("browser.in-stock"):
+        return None
+    ev = f.evidence("browser.in-stock")
+    if ev.get("from") == "order-api":
+        msg = (ev.get("api") or {}).get("message") or "?"
+        return Match(0.9, ["browser.in-stock"], {"what": f"下单接口回复「{msg}」", "what_en": f"The order API answered 「{msg}」"})
+    text = ev.get("text") or "?"
+    return Match(0.9 if ev.get("where") == "near-form" else 0.65, ["browser.in-stock"],
+                 {"what": f"商品页在下单区域显示「{text}」", "what_en": f"The product page shows 「{text}」 by the order form"})

@@ -14,6 +14,8 @@ from typing import Any
 import jmespath
 from jmespath.exceptions import JMESPathError
 
+from kmdiag.apireply import judge
+
 _MSG_KEYS = ("msg", "message", "error_msg", "errmsg", "error_description", "error", "info")
 _CODE_KEYS = ("code", "errcode", "error_code", "errno", "status_code")
 _LOGIN_HINTS = ("login", "signin", "sign_in", "auth", "passport", "登录")
@@ -136,8 +138,12 @@ def interpret(answer: Mapping[str, Any], profile: Any) -> dict[str, Any]:
     body = answer.get("body") if answer.get("json") else None
     status = answer.get("status") or 0
     view["code"] = body_code(body)
-    view["message"] = body_message(body, f.message)
-    view["mapped"] = match_code(answer, [acct.error_codes, profile.order.error_codes], f.message)
+    msg_expr = f.message or getattr(getattr(profile, "api", None), "message", None)
+    view["message"] = body_message(body, msg_expr)
+    view["mapped"] = match_code(answer, [acct.error_codes, profile.order.error_codes], msg_expr)
+    verdict = judge(getattr(profile, "api", None), answer.get("status"), body)
+    if verdict is not None:  # HTTP 200 with a refusal code: the platform said no, in its own words
+        view["refused"], view["api_code"] = verdict["refused"], verdict["code"]
     mapped_cause = (view["mapped"] or {}).get("cause")
 
     logged_in: bool | None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kmdiag.apireply import judge
 from kmdiag.checks._account_map import interpret, match_code, order_answers, same_region
 from kmdiag.i18n import T
 from kmdiag.models import Status
@@ -139,7 +140,7 @@ def order_rejection(c: CheckContext) -> CheckResult:
                 zh=f"下单接口拒绝了此账户：{hit.get('message') or ''}（错误码 {hit.get('code')}，HTTP {hit.get('http_status')}）",
                 en=f"the order API refused this account: {hit.get('message') or ''} (code {hit.get('code')}, HTTP {hit.get('http_status')})"),
                 {**hit, "source": a.get("source")})
-    refused = [a for a in answers if _refused(a)]
+    refused = [a for a in answers if _refused(a, c.profile.api)]
     if refused:
         a = refused[0]
         body = a.get("body") if isinstance(a.get("body"), dict) else {}
@@ -153,9 +154,10 @@ def order_rejection(c: CheckContext) -> CheckResult:
                        {"sources": sorted({str(a.get("source")) for a in answers})})
 
 
-def _refused(a: dict[str, Any]) -> bool:
+def _refused(a: dict[str, Any], api: Any = None) -> bool:
     """A 4xx, or a 2xx whose body carries a non-success code and no data (the 卡盟 way of saying no).
 
+    With the profile's ``api`` convention, its success codes decide for a 2xx answer instead.
     5xx and 429 are the platform layer's to judge (down / overloaded), not a refusal of the account.
     """
     status = a.get("status") or 0
@@ -164,6 +166,9 @@ def _refused(a: dict[str, Any]) -> bool:
     if status >= 400:
         return True
     body = a.get("body")
+    verdict = judge(api, status, body)
+    if verdict is not None and verdict["code"] is not None:
+        return bool(verdict["refused"])
     if isinstance(body, dict) and "code" in body and body.get("data") in (None, [], {}, ""):
         return str(body["code"]) not in ("0", "200", "201")
     return False

@@ -113,12 +113,25 @@ def button_found(c: CheckContext) -> CheckResult:
     d = page_data(c)
     b = d.get("button") or {}
     sel = c.profile.order.button
-    ev = {"button": b, "profile_selector": sel}
+    ev = {"button": b, "profile_selector": sel, "wait": d.get("wait")}
+    # Writes the read-only guard stopped before the look (default deny): a page may build its button from them.
+    held = [x for x in (d.get("guard") or {}).get("stopped") or [] if x.get("why") == "default-deny"
+            and x.get("phase") == "load" and x.get("type") in ("xhr", "fetch")]
     if not b.get("found"):
+        waited = (d.get("wait") or {}).get("waited_ms")
+        note_zh = f"（等待页面稳定 {waited} ms 后）" if waited is not None else ""
+        note_en = f" (after waiting {waited} ms for the page to settle)" if waited is not None else ""
+        if held:
+            ev["stopped_page_writes"] = held[:5]
+            x = held[0]
+            note_zh += (f"；只读保护拦下了页面加载时的 {len(held)} 个非 GET 请求（如 {x['method']} {x['url']}），若按钮由它们生成，"
+                        "请把它们加入配置的 order.read_requests")
+            note_en += (f"; the read-only guard stopped {len(held)} non-GET request(s) of the page while it loaded (e.g. "
+                        f"{x['method']} {x['url']}): if the button is built from them, list them in order.read_requests")
         return CheckResult(Status.FAIL, T(
-            zh="页面上找不到下单按钮" + (f"（配置的选择器 {sel} 无匹配，内置规则也没有找到）" if sel else "（内置规则没有找到）"),
+            zh="页面上找不到下单按钮" + (f"（配置的选择器 {sel} 无匹配，内置规则也没有找到）" if sel else "（内置规则没有找到）") + note_zh,
             en="no order button on the page" + (f" (profile selector {sel} matches nothing, nor do the built-in rules)"
-                                               if sel else " (the built-in rules found none)")), ev)
+                                               if sel else " (the built-in rules found none)") + note_en), ev)
     label = f"{b.get('text') or describe(b)}"
     if not b.get("visible"):
         return CheckResult(Status.FAIL, T(zh=f"下单按钮「{label}」存在但不可见", en=f"the order button \"{label}\" exists but is not visible"), ev)

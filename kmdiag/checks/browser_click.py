@@ -91,6 +91,8 @@ def api_failed(o: dict[str, Any]) -> bool:
         return True
     if (o.get("status") or 0) >= 400:
         return True
+    if "refused" in o:  # judged by the profile's ``api`` convention (HTTP 200 {"code":0,"msg":...})
+        return bool(o["refused"])
     return o.get("json_code") not in _OK_CODES
 
 
@@ -109,6 +111,8 @@ def error_feedback(c: CheckContext) -> CheckResult:
     ev = {"order_request": o, "shown": shown[:5], "waited_ms": fb.get("waited_ms"), "success_visible": fb.get("success_visible")}
     if api_failed(o):
         what = o.get("failure") or f"HTTP {o.get('status')}" + (f" code={o.get('json_code')}" if o.get("json_code") is not None else "")
+        if o.get("json_msg") and not o.get("failure"):
+            what += f" 「{o['json_msg']}」"  # the shop's own words, quoted, into the finding and the cause
         ev["api_error"] = what
         if shown:
             return CheckResult(Status.PASS, T(zh=f"下单失败（{what}），页面提示了：「{shown[0]}」",

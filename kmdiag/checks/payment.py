@@ -21,6 +21,12 @@ def order_found(c: CheckContext) -> CheckResult:
     ev = {k: o.get(k) for k in ("order_id", "url", "http_status", "status", "raw_status", "amount", "error")}
     if o.get("error"):
         return CheckResult(Status.ERROR, T(zh=f"无法读取店铺订单：{message_zh(o['error'])}", en=f"could not read the shop's order: {o['error']}"), ev)
+    if o.get("refused"):  # HTTP 200 with a refusal code (profile ``api``): the shop's own words decide
+        ev.update(api_code=o.get("api_code"), message=o.get("message"))
+        said = f"：「{o.get('message')}」" if o.get("message") else ""
+        return CheckResult(Status.FAIL, T(zh=f"店铺拒绝了订单 {o.get('order_id')} 的查询（错误码 {o.get('api_code')}）{said}",
+                                          en=f"the shop refused the lookup of order {o.get('order_id')} (code {o.get('api_code')})"
+                                             + (f": 「{o.get('message')}」" if o.get("message") else "")), ev)
     if not o.get("found"):
         return CheckResult(Status.FAIL, T(zh=f"店铺没有订单 {o.get('order_id')}", en=f"the shop has no order {o.get('order_id')}"), ev)
     return CheckResult(Status.PASS, T(zh=f"店铺订单状态：{status_zh(o.get('status'))}，金额 {o.get('amount')}",

@@ -15,6 +15,10 @@ from kmdiag.models import Status
 from kmdiag.registry import CheckContext, CheckResult, check
 
 CMD = ("payment",)
+NOT_TRIED_ZH = "未向回调处理程序发送请求（店铺会把它记成一次失败的回调）；加 --probe-notify 才会发送一次未签名的探测"
+NOT_TRIED_EN = ("the notify handler itself was not called (the shop would log it as a failed callback); "
+                "--probe-notify sends one unsigned probe")
+_DEAD_UPSTREAM = (502, 504)  # the proxy's upstream is dead or hangs; a 503 is "busy, retry later" (retry-pending)
 
 
 def _targets(c: CheckContext) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
@@ -67,6 +71,13 @@ def notify_url(c: CheckContext) -> CheckResult:
     elif st in (301, 302, 303, 307, 308):
         problems.append(("redirect", T(zh=f"回调地址重定向到 {conf.get('location')}，渠道不跟随重定向",
                                        en=f"the notify URL redirects to {conf.get('location')}; providers do not follow redirects")))
+    if st is None and not c.data("payment.notify-url").get("handler_probed"):
+        mine = [cb for cb in callbacks(c) if cb.get("path") == conf.get("path")]
+        if mine and all(cb.get("status") in (404, 405) for cb in mine):
+            problems.append(("history-" + str(mine[-1].get("status")), T(
+                zh=f"渠道对配置的回调地址的 {len(mine)} 次回调都得到 HTTP {mine[-1].get('status')}：路由不存在或不接受渠道的请求方法",
+                en=f"all {len(mine)} provider callback(s) to the configured notify URL got HTTP {mine[-1].get('status')}: "
+                   "no such route, or it refuses the provider's method")))
     seen_paths = {cb.get("path") for cb in callbacks(c)}
     for t in others:
         hits = [cb for cb in callbacks(c) if cb.get("path") == t.get("path")]
@@ -76,19 +87,63 @@ def notify_url(c: CheckContext) -> CheckResult:
                 en=f"the provider's callbacks hit {t.get('path')} ({len(hits)} time(s), HTTP {t.get('status')}), but the shop's route is {conf.get('path')}")))
             ev.setdefault("wrong_paths", []).append(_brief(t) | {"callbacks": len(hits)})
     ev["paths_seen"] = sorted(p for p in seen_paths if p)
+    probed = bool(c.data("payment.notify-url").get("handler_probed"))
+    ev["handler_probed"] = probed
     if problems:
         ev["problems"] = [k for k, _ in problems]
         return CheckResult(Status.FAIL, T(zh="；".join(t.zh for _, t in problems), en="; ".join(t.en for _, t in problems)), ev)
+    if not probed:
+        ev["not_tried"] = NOT_TRIED_EN
+        return CheckResult(Status.PASS, T(zh=f"回调地址 {conf.get('url')} 可解析，回调记录中没有 404/405/重定向；{NOT_TRIED_ZH}",
+                                          en=f"notify URL {conf.get('url')} resolves and no recorded callback got 404/405/a redirect; "
+                                             f"{NOT_TRIED_EN}"), ev)
     return CheckResult(Status.PASS, T(zh=f"回调地址 {conf.get('url')} 路由正确", en=f"notify URL {conf.get('url')} is the shop's route"), ev)
 
 
-@check("payment.notify-endpoint", layer="payment", commands=CMD, needs=("payment.notify-url",),
-       title=T(zh="回调接口现在可达并由应用拒绝未签名请求", en="The notify endpoint is up and the app rejects an unsigned request"))
+@check("payment.notify-endpoint", layer="payment", commands=CMD, needs=("payment.notify-url", "payment.callbacks"),
+       title=T(zh="回调接口所在的服务器现在可达", en="The server behind the notify URL is reachable now"))
 def notify_endpoint(c: CheckContext) -> CheckResult:
     conf, _ = _targets(c)
     if conf is None or not (conf.get("dns") or {}).get("addresses"):
         return CheckResult(Status.SKIP, T(zh="回调地址无法解析，无从探测", en="the notify URL does not resolve; nothing to probe"), {})
-    ev = _brief(conf)
+    if c.data("payment.notify-url").get("handler_probed"):
+        return _judge_probe(c, conf)
+    ev: dict[str, Any] = {"connect": conf.get("connect"), "root": conf.get("root"), "handler_probed": False,
+                          "not_tried": NOT_TRIED_EN, "url": conf.get("url")}
+    cn = conf.get("connect") or {}
+    if cn and not cn.get("ok"):
+        what = "TLS" if cn.get("stage") == "tls" else "TCP"
+        return CheckResult(Status.FAIL, T(zh=f"回调服务器 {conf.get('host')} 无法建立 {what} 连接：{cn.get('error')}",
+                                          en=f"no {what} connection to the notify server {conf.get('host')}: {cn.get('error')}"),
+                           ev | {"down": "connect"})
+    root = conf.get("root") or {}
+    if (root.get("status") or 0) >= 500:
+        return CheckResult(Status.FAIL, T(zh=f"回调服务器的首页 / 返回 HTTP {root['status']}（服务端故障）；{NOT_TRIED_ZH}",
+                                          en=f"the notify server's root page / answers HTTP {root['status']} (server failure); {NOT_TRIED_EN}"),
+                           ev | {"down": str(root["status"])})
+    # What the provider's own callbacks to this route got: the shop's record, not a request of ours.
+    mine = [cb for cb in callbacks(c) if cb.get("path") == conf.get("path") and cb.get("status") is not None]
+    if mine and all(cb["status"] in _DEAD_UPSTREAM for cb in mine):
+        st = mine[-1]["status"]
+        ev |= {"down": str(st), "from": "callback-history", "callbacks": [_cb_brief(x) for x in mine[-5:]]}
+        return CheckResult(Status.FAIL, T(
+            zh=f"渠道的 {len(mine)} 次回调都得到 HTTP {st}（反向代理后面的应用没有应答）；{NOT_TRIED_ZH}",
+            en=f"all {len(mine)} provider callback(s) got HTTP {st} (the application behind the proxy is not answering); "
+               f"{NOT_TRIED_EN}"), ev)
+    how = "TLS" if cn.get("tls") else "TCP"
+    root_txt = f"，首页应答 HTTP {root.get('status')}" if root.get("status") else ""
+    root_en = f", its root page answers HTTP {root.get('status')}" if root.get("status") else ""
+    return CheckResult(Status.PASS, T(zh=f"回调服务器可以建立 {how} 连接{root_txt}；{NOT_TRIED_ZH}",
+                                      en=f"the notify server accepts {how} connections{root_en}; {NOT_TRIED_EN}"), ev)
+
+
+def _cb_brief(cb: dict[str, Any]) -> dict[str, Any]:
+    return {k: cb.get(k) for k in ("time", "method", "path", "status")}
+
+
+def _judge_probe(c: CheckContext, conf: dict[str, Any]) -> CheckResult:
+    """``--probe-notify``: the unsigned request the user asked for, judged as a provider would see it."""
+    ev = _brief(conf) | {"handler_probed": True}
     err, st = conf.get("error"), conf.get("status")
     if err:
         return CheckResult(Status.FAIL, T(zh=f"回调接口无法连接：{err}", en=f"the notify endpoint cannot be reached: {err}"), ev | {"down": "connect"})

@@ -137,6 +137,9 @@ def payment(
     renotify: Annotated[bool, typer.Option("--renotify", help="Re-send a signed callback for a provider-confirmed payment.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="With --renotify: do not ask first.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="With --renotify: only show what would be sent.")] = False,
+    probe_notify: Annotated[bool, typer.Option(
+        "--probe-notify", help="Also send one unsigned request to the shop's notify handler (the shop logs it as a "
+                               "failed callback); by default kmdiag only connects to its server.")] = False,
     format: FormatOpt = None,
     output: OutputOpt = None,
     evidence: EvidenceOpt = None,
@@ -165,7 +168,8 @@ def payment(
         command="payment", url=url, profile=profile, demo=demo, faults=list(fault or []), fmt=format, output=output,
         evidence=evidence, lang=lang, timeout=timeout, fail_on=fail_on, only=only, skip=skip, smoke=smoke, debug=debug,
         verbose=verbose, extra={"order_id": order_id, "since": since, "orders_file": str(orders_file) if orders_file else None,
-               "concurrency": concurrency, "rate": rate, "yes": yes, "dry_run": dry_run, "platform": platform},
+               "concurrency": concurrency, "rate": rate, "yes": yes, "dry_run": dry_run, "platform": platform,
+               "probe_notify": probe_notify},
     )
     from kmdiag.cli import payment_cmd
 

@@ -83,6 +83,8 @@ ZH: dict[str, str] = {
     "The exporter's YAML configuration (docs/monitoring.md).": "导出器的 YAML 配置文件（见 docs/monitoring.md）。",
     "Validate the configuration and exit (0 or 2).": "只校验配置后退出（退出码 0 或 2）。",
     "host:port to listen on (overrides the file's listen).": "监听的 host:port（覆盖配置文件中的 listen）。",
+    "Also send one unsigned request to the shop's notify handler (the shop logs it as a failed callback); by default kmdiag only connects to its server.":
+        "同时向店铺的回调处理程序发送一次未签名请求（店铺会把它记为一次失败的回调）；默认只连接其服务器。",
     "Show this message and exit.": "显示本帮助后退出。",
     "Install completion for the current shell.": "为当前 shell 安装命令补全。",
     "Show completion for the current shell, to copy it or customize the installation.": "显示当前 shell 的补全脚本，可复制或自定义安装。",

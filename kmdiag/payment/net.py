@@ -17,6 +17,7 @@ import httpcore
 import httpx
 
 from kmdiag import bodycap
+from kmdiag.useragent import USER_AGENT
 
 if TYPE_CHECKING:
     from kmdiag.profile.schema import Profile
@@ -140,7 +141,8 @@ def async_client(profile: Profile, *, timeout: float = 5.0, max_connections: int
         keepalive_expiry=5.0, network_backend=_AsyncMappedBackend(_resolve),
     )
     bounded: httpx.AsyncBaseTransport = bodycap.CappedTransport(transport, max_body) if max_body else transport
-    return httpx.AsyncClient(transport=bounded, timeout=timeout, follow_redirects=False, trust_env=False)
+    return httpx.AsyncClient(transport=bounded, timeout=timeout, follow_redirects=False, trust_env=False,
+                             headers={"User-Agent": USER_AGENT})
 
 
 def sync_client(hosts: Mapping[str, str], *, timeout: float = 5.0, verify: bool = False,

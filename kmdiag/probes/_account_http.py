@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from kmdiag import safejson
+from kmdiag.useragent import user_agent
 
 if TYPE_CHECKING:
     from kmdiag.probes._context import ProbeContext
@@ -117,7 +118,7 @@ async def exchange(
             # Same-site Referer/XHR marks, as the shop's own page sends them: some platforms (acg-faka's
             # UserSession) refuse API calls without them ("访问来源不明确").
             "Referer": ctx.profile.url(ctx.profile.order.product_url), "X-Requested-With": "XMLHttpRequest",
-            "User-Agent": "kmdiag (account check)", **(headers or {})}
+            "User-Agent": user_agent("account check"), **(headers or {})}
     if cookies:
         hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
     ext = {"sni_hostname": host} if parts.scheme == "https" else {}

@@ -123,7 +123,12 @@ CAPTCHA = r"""
       /captcha/i.test(el.getAttribute('class') || '')) add(el, 'image', 'img'); });
   document.querySelectorAll('.geetest_holder, .geetest_panel, [class*=geetest], .nc_wrapper, [id^=nc_], .tcaptcha-transform, ' +
       '[class*=slide-verify], [class*=slider-captcha], [class*=captcha-slider], iframe[src*=captcha], iframe[src*=hcaptcha], ' +
-      'iframe[src*=recaptcha], .cf-turnstile').forEach(el => add(el, 'slider', 'widget'));
+      'iframe[src*=recaptcha], iframe[src*=geetest], iframe[title*=captcha i], .g-recaptcha, .h-captcha, [class*=h-captcha], ' +
+      '.cf-turnstile').forEach(el => add(el, 'slider', 'widget'));
+  document.querySelectorAll('input[name*=captcha i], img.captcha-img').forEach(el => {
+    if (!found.some(f => f.name === (el.getAttribute('name') || el.id || (el.getAttribute('class') || '').slice(0, 40))))
+      add(el, 'image', 'input');
+  });
   return found.slice(0, 5);
 }
 """
@@ -176,6 +181,86 @@ TIMING = r"""
           transfer_size: n.transferSize || 0}; }
 """
 
-# One round trip for the first look at the page: timings, the button, captchas.
-FIRST_LOOK = "([sel, cap]) => ({timing: (" + TIMING.strip() + ")(), button: (" + FIND_BUTTON.strip() + \
-    ")(sel), captcha: (" + CAPTCHA.strip() + ")(cap)})"
+# Visible "sold out" texts (已售罄 / 库存不足 / sold out...) and whether they sit near the order form:
+# inside a form or an order/buy/pay/stock/goods container, or within 300 px of the order button.
+SOLD_OUT = r"""
+(texts) => {
+  const words = (texts || []).map(t => String(t).toLowerCase()).filter(Boolean);
+  if (!words.length || !document.body) return [];
+  const vis = (el) => { const r = el.getBoundingClientRect(); const cs = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && cs.visibility !== 'hidden' && cs.display !== 'none' && parseFloat(cs.opacity) > 0; };
+  const btn = document.querySelector('[data-kmdiag-target]');
+  const bb = btn ? btn.getBoundingClientRect() : null;
+  const CONT = /order|buy|pay|stock|goods|item|product|detail|cash|sku|purchase|cart/i;
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n && out.length < 5; n = walker.nextNode()) {
+    const t = (n.nodeValue || '').trim();
+    if (!t || t.length > 60) continue;
+    const low = t.toLowerCase();
+    const word = words.find(w => low.includes(w));
+    if (!word) continue;
+    const el = n.parentElement;
+    if (!el || el.closest('script, style, noscript, [data-kmdiag-outline]') || !vis(el)) continue;
+    let near = null;
+    if (el.closest('form')) near = 'form';
+    for (let a = el; a && !near && a !== document.body; a = a.parentElement) {
+      if (CONT.test((a.getAttribute('class') || '') + ' ' + (a.id || ''))) near = 'container';
+    }
+    const r = el.getBoundingClientRect();
+    if (bb && (bb.width || bb.height)) {
+      const dx = Math.max(0, Math.max(bb.left - r.right, r.left - bb.right));
+      const dy = Math.max(0, Math.max(bb.top - r.bottom, r.top - bb.bottom));
+      if (Math.hypot(dx, dy) <= 300) near = near || 'button';
+    }
+    out.push({text: t.slice(0, 60), word: word, near: near, tag: el.tagName.toLowerCase(),
+              cls: (el.getAttribute('class') || '').slice(0, 60)});
+  }
+  return out;
+}
+"""
+
+# One round trip for the first look at the page: timings, the button, captchas, sold-out texts.
+FIRST_LOOK = "([sel, cap, sold]) => { const button = (" + FIND_BUTTON.strip() + ")(sel); return {timing: (" + \
+    TIMING.strip() + ")(), button: button, captcha: (" + CAPTCHA.strip() + ")(cap), sold_out: (" + \
+    SOLD_OUT.strip() + ")(sold)}; }"
+
+# Init script (every frame, before the page's scripts): when did the DOM last change? The wait for a
+# script-built order button reads it, so "the page has settled" is measured, not guessed.
+MUTATIONS = r"""
+(() => {
+  const st = {last: performance.now(), count: 0};
+  try { Object.defineProperty(window, '__kmdiagMut', {value: st, configurable: true, writable: true}); } catch (e) {}
+  try {
+    new MutationObserver((list) => { st.last = performance.now(); st.count += list.length; })
+      .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  } catch (e) {}
+})();
+"""
+
+# Resolves as soon as the profile's selector matches a visible element, or once the DOM has not changed
+# for quietMs, or after maxMs. Event-driven: a MutationObserver re-checks on every change.
+WAIT_BUTTON = r"""
+([sel, quietMs, maxMs]) => new Promise((resolve) => {
+  const t0 = performance.now();
+  let timer = null, cap = null, mo = null, over = false;
+  const vis = (el) => { const r = el.getBoundingClientRect(); const cs = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && cs.visibility !== 'hidden' && cs.display !== 'none'; };
+  const has = () => { if (!sel) return false;
+    try { return Array.from(document.querySelectorAll(sel)).some(vis); } catch (e) { return false; } };
+  const last = () => (window.__kmdiagMut ? window.__kmdiagMut.last : t0);
+  const done = (why) => {
+    if (over) return; over = true;
+    if (mo) mo.disconnect(); clearTimeout(timer); clearTimeout(cap);
+    const now = performance.now();
+    resolve({why: why, found: why === 'selector', waited_ms: Math.round(now - t0),
+             quiet_ms: Math.round(now - last()), mutations: window.__kmdiagMut ? window.__kmdiagMut.count : null});
+  };
+  const arm = () => { clearTimeout(timer); timer = setTimeout(() => done('quiet'), Math.max(0, quietMs - (performance.now() - last()))); };
+  if (has()) { done('selector'); return; }
+  cap = setTimeout(() => done('cap'), Math.max(0, maxMs));
+  mo = new MutationObserver(() => { if (has()) done('selector'); else arm(); });
+  mo.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  arm();
+})
+"""

@@ -14,11 +14,14 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from kmdiag.apireply import judge
 from kmdiag.browser.match import is_order_request
 from kmdiag.probes import _browser_js as js
+from kmdiag.probes._browser_guard import CLOSED_PATH
 
 _ORDER_HOLD_S = 0.3  # how long the double-click round holds each order request before stopping it
-_SETTLE_QUIET_S = 0.08  # no request in flight for this long = the page's start-up calls are done
+_SETTLE_QUIET_S = 0.08
+_LONG_S = 3.0  # a request open this long is a long-poll or a hung tracker, not the page still building  # no request in flight for this long = the page's start-up calls are done
 
 
 def _short_url(url: str) -> str:
@@ -29,10 +32,15 @@ def _short_url(url: str) -> str:
 class Session:
     """State shared by the page's event handlers during one visit."""
 
-    def __init__(self, page: Any, *, order_rule: str | None, submit: bool, auth: dict[str, str] | None) -> None:
+    def __init__(self, page: Any, *, order_rule: str | None, submit: bool, auth: dict[str, str] | None,
+                 guard: Any = None) -> None:
         self.page = page
         self.order_rule = order_rule
         self.submit = submit
+        self.guard = guard  # kmdiag.probes._browser_guard.Guard: decides and records every stop
+        self.popups: list[dict[str, Any]] = []
+        self.api: Any = None  # profile.api: which reply codes mean success
+        self.routing = 0  # route handlers still deciding (the close waits for them)
         self.auth = auth or {}  # header name -> value, sent only to the shop's own origin
         self.origin = ""
         self.phase = "load"
@@ -49,6 +57,8 @@ class Session:
         self.orders: list[dict[str, Any]] = []
         self.after_click: list[dict[str, Any]] = []
         self._req_objs: dict[int, Any] = {}
+        self._open: dict[int, float] = {}  # the page's requests in flight -> when each started
+        self._idle = asyncio.Event()
         self._finished: set[int] = set()
 
     def ms(self) -> int:
@@ -80,6 +90,8 @@ class Session:
     def _on_request(self, req: Any) -> None:
         self.inflight += 1
         self.last_activity = time.monotonic()
+        self._open[id(req)] = time.monotonic()
+        self._idle.clear()
         if self.phase in ("click", "dblclick"):
             self.after_click.append({"method": req.method, "url": _short_url(req.url), "type": req.resource_type,
                                      "phase": self.phase, "t_ms": self.ms(),
@@ -89,6 +101,9 @@ class Session:
         self._finished.add(id(req))
         self.inflight = max(0, self.inflight - 1)
         self.last_activity = time.monotonic()
+        self._open.pop(id(req), None)
+        if not self._open:
+            self._idle.set()
 
     def _on_failed(self, req: Any) -> None:
         self._on_done(req)
@@ -117,29 +132,68 @@ class Session:
 
     # -- the edge: every request passes here ----------------------------------------------------
     async def route(self, route: Any, request: Any) -> None:
+        self.routing += 1
         try:
             await self._route(route, request)
         except Exception:  # the page or context closed while a request was held: nothing to do
             pass
+        finally:
+            self.routing -= 1
 
     async def _route(self, route: Any, request: Any) -> None:
-        same_origin = bool(self.origin) and request.url.startswith(self.origin)
-        if self.phase in ("click", "dblclick") and is_order_request(request.method, request.url, self.order_rule,
-                                                                   self.origin or None):
-            rec: dict[str, Any] = {"method": request.method, "url": _short_url(request.url), "phase": self.phase,
-                                   "t_ms": self.ms(), "intercepted": False}
+        method, url = request.method, request.url
+        same_origin = bool(self.origin) and url.startswith(self.origin)
+        g = self.guard
+        if g is not None and g.closing and urlsplit(url).path == CLOSED_PATH and method == "GET":
+            await route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>kmdiag</title>")
+            return
+        is_order = g.is_order(method, url) if g else is_order_request(method, url, self.order_rule, self.origin or None)
+        why = g.verdict(method, url) if g else (None if self.submit or not is_order else "order-request")
+        rec: dict[str, Any] | None = None
+        if is_order:
+            rec = {"method": method, "url": _short_url(url), "phase": self.phase, "t_ms": self.ms(), "intercepted": False}
             self.orders.append(rec)
-            if self.phase == "dblclick" or not self.submit:
-                rec["intercepted"] = True
-                if self.phase == "dblclick":
-                    await asyncio.sleep(_ORDER_HOLD_S)
+            if self.phase == "dblclick":  # the double-click round never sends an order, even with --submit
+                why = why or "order-request"
+                await asyncio.sleep(_ORDER_HOLD_S)  # held a while, as a slow server would, then stopped
+        if why:
+            ok, err = True, None
+            try:
                 await route.abort("aborted")
-                return
+            except Exception as exc:  # already handled / context gone: never claim a stop that did not happen
+                ok, err = False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if g:
+                g.record(method, url, request.resource_type, why, "route-abort", ok, err)
+            if rec is not None:
+                rec["intercepted"] = ok
+            return
+        if rec is not None:
             self._req_objs[len(self.orders) - 1] = request
+        if g and not g.is_read(method, url) and len(g.passed_writes) < 50:
+            g.passed_writes.append({"method": method, "url": _short_url(url), "phase": self.phase, "t_ms": self.ms()})
         if same_origin and self.auth:
             await route.continue_(headers={**request.headers, **self.auth})
         else:
             await route.continue_()
+
+    def busy(self, quiet_s: float) -> float:
+        """Seconds until the page's network has been quiet for ``quiet_s`` (0 = quiet now).
+
+        A request open longer than ``_LONG_S`` (a long-poll, a hanging tracker) does not hold it up."""
+        now = time.monotonic()
+        if any(now - t < _LONG_S for t in self._open.values()):
+            return quiet_s
+        return max(0.0, quiet_s - (now - self.last_activity))
+
+    async def wait_idle(self, cap_s: float) -> None:
+        """Until no request of the page is in flight (event-driven), at most ``cap_s``."""
+        now = time.monotonic()
+        if not any(now - t < _LONG_S for t in self._open.values()):
+            return
+        try:
+            await asyncio.wait_for(self._idle.wait(), max(0.01, cap_s))
+        except TimeoutError:
+            pass
 
     async def settle(self, cap_s: float) -> None:
         """Wait until the page's start-up requests (status, account...) are answered."""
@@ -169,6 +223,12 @@ class Session:
                 rec["json_code"] = body.get("code", body.get("status"))
                 msg = body.get("msg", body.get("message"))
                 rec["json_msg"] = str(msg)[:120] if msg is not None else None
+                verdict = judge(self.api, resp.status, body)  # the profile's reply-code convention, if any
+                if verdict is not None:
+                    rec["refused"] = verdict["refused"]
+                    rec["json_code"] = verdict["code"]
+                    if verdict["message"]:
+                        rec["json_msg"] = verdict["message"][:120]
 
     def _order_done(self) -> bool:
         mine = [i for i, o in enumerate(self.orders) if o["phase"] == "click"]

@@ -18,6 +18,7 @@ from typing import Any
 import httpcore
 
 from kmdiag.probes._netutil import MAX_BODY, MAX_REDIRECTS, exc_kind, exc_text, url_host
+from kmdiag.useragent import USER_AGENT
 
 
 def ssl_context(ca_bundle: str | None) -> tuple[ssl.SSLContext, str | None]:
@@ -101,7 +102,7 @@ async def fetch(pool: httpcore.AsyncConnectionPool, method: str, url: str, *, ti
     The whole request (connect, TLS, answer and capped body) must finish within ``timeout``.
     """
     tr = _Trace()
-    hdrs = {"User-Agent": "Mozilla/5.0 (compatible; kmdiag/0.1; diagnostic)", "Accept": "*/*", **(headers or {})}
+    hdrs = {"User-Agent": USER_AGENT, "Accept": "*/*", **(headers or {})}
     out: dict[str, Any] = {"method": method, "url": url, "status": None, "error": None, "error_kind": None}
     started = time.monotonic()
     body = b""
@@ -153,7 +154,8 @@ async def fetch(pool: httpcore.AsyncConnectionPool, method: str, url: str, *, ti
 
 
 async def fetch_follow(pool: httpcore.AsyncConnectionPool, method: str, url: str, *, timeout: float,
-                       via_proxy: bool = False, headers: dict[str, str] | None = None) -> dict[str, Any]:
+                       via_proxy: bool = False, headers: dict[str, str] | None = None,
+                       keep_body: int = 0) -> dict[str, Any]:
     """Like :func:`fetch`, following same-host redirects (at most MAX_REDIRECTS), as a page load does."""
     from urllib.parse import urljoin
 
@@ -164,7 +166,7 @@ async def fetch_follow(pool: httpcore.AsyncConnectionPool, method: str, url: str
         left = deadline - time.monotonic()
         if left <= 0.05:
             break
-        r = await fetch(pool, method, current, timeout=left, via_proxy=via_proxy, headers=headers)
+        r = await fetch(pool, method, current, timeout=left, via_proxy=via_proxy, headers=headers, keep_body=keep_body)
         hops.append(r)
         loc = r.get("location")
         if r["status"] not in (301, 302, 303, 307, 308) or not loc:

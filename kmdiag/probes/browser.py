@@ -21,9 +21,11 @@ from kmdiag import tempdir
 from kmdiag.models import Artifact
 from kmdiag.probes import _browser_js as js
 from kmdiag.probes._browser_env import host_map_for
+from kmdiag.probes._browser_wait import wait_for_button
 from kmdiag.probes._context import ProbeContext
 from kmdiag.registry import probe
 from kmdiag.session import browser_session
+from kmdiag.useragent import browser_user_agent
 
 
 @probe("browser.page", layer="browser", timeout=15.0)
@@ -72,6 +74,9 @@ async def page_probe(ctx: ProbeContext) -> dict[str, Any]:
                 await asyncio.wait_for(browser.close(), max(0.3, min(2.0, ctx.remaining() - 0.1)))
             except Exception:
                 pass
+            guard = ctx.state.get("browser_guard")
+            if guard is not None:  # again after the close: a stop while closing is in the record too
+                data["guard"] = guard.summary()
     return data
 
 
@@ -101,6 +106,8 @@ async def _visit(ctx: ProbeContext, browser: Any, context: Any = None, guard: An
     """One visit. ``context``: run it in this (e.g. persistent) context instead of a new clean one;
     ``guard(page, session)``: put every request through ``session.route`` some other way than
     ``page.route`` (which turns the HTTP cache off; kmdiag/probes/my_browser.py needs the cache)."""
+    from kmdiag.probes._browser_guard import Guard, quiesce
+    from kmdiag.probes._browser_guard import short_url as _short
     from kmdiag.probes._browser_session import Session
 
     order = ctx.profile.order
@@ -120,8 +127,13 @@ async def _visit(ctx: ProbeContext, browser: Any, context: Any = None, guard: An
     kw: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN", "service_workers": "block"}
     if ev_dir and raw_dir:
         kw["record_har_path"] = str(raw_dir / "order.har")
+    own_context = context is None
     if context is None:
+        kw["user_agent"] = browser_user_agent(await _chromium_ua(browser, _within(ctx, 1.5)))
         context = await browser.new_context(**kw)
+    else:  # a context made elsewhere (the user's own browser profile): kmdiag's name goes in as a header
+        kw["user_agent"] = browser_user_agent(await _chromium_ua(context.browser, _within(ctx, 1.5)))
+        await context.set_extra_http_headers({"User-Agent": kw["user_agent"]})
     # The same session the account probe sends (token from --token-env or the profile's variable).
     jar, auth = browser_session(ctx.profile, ctx.secrets, ctx.options)
     headers = {k.lower(): v for k, v in auth.items()}  # merged into Playwright's lower-case header dicts
@@ -129,22 +141,36 @@ async def _visit(ctx: ProbeContext, browser: Any, context: Any = None, guard: An
         await context.add_cookies(jar)
     if ctx.opt("trace"):
         await context.tracing.start(screenshots=True, snapshots=True)
-    page = await context.new_page()
-    s = Session(page, order_rule=order.order_request, submit=bool(ctx.opt("submit")), auth=headers)
+    submit = bool(ctx.opt("submit"))
+    s = Session(None, order_rule=order.order_request, submit=submit, auth=headers)
     s.origin = f"{parts.scheme}://{parts.netloc}"
+    s.api = ctx.profile.api
+    # The read-only guard covers the context's whole life (every page, popup, frame, worker), installed
+    # before the first page exists; see _browser_guard.py for what it stops and why.
+    s.guard = Guard(ctx.profile, url, submit=submit, phase=lambda: s.phase, ms=s.ms)
+    # js.MUTATIONS: when the DOM last changed, for the settle wait (installed in the same call).
+    await s.guard.install(context, s.route if guard is None else None, extra_init=js.MUTATIONS)
+    ctx.state["browser_guard"] = s.guard
+    context.on("page", lambda p: s.popups.append({"url": _short(p.url), "phase": s.phase, "t_ms": s.ms()}))
+    s.page = page = await context.new_page()
+    s.popups.clear()  # the probe's own page is not a popup
     s.attach()
-    if guard is None:
-        await page.route("**/*", s.route)
-    else:
+    if guard is not None:  # the caller routes every request through session.route its own way
         await guard(page, s)
     out: dict[str, Any] = {"url": f"{parts.scheme}://{parts.netloc}{parts.path}", "order_rule": order.order_request,
-                           "logged_in": bool(headers or jar)}
+                           "logged_in": bool(headers or jar), "user_agent": kw["user_agent"]}
     try:
         out.update(await _steps(ctx, page, s))
     finally:
+        s.phase = "closing"
+        _q = time.monotonic()
+        if own_context:  # a caller's context (my-browser) goes on after the visit and is closed by its owner
+            await quiesce(context, s, max(0.05, min(1.5, ctx.remaining() - 0.5)))
+        out["quiesce_ms"] = int((time.monotonic() - _q) * 1000)
         out.update(console=s.console[:50], page_errors=s.page_errors[:20], failed_requests=s.failed[:30],
                    http_errors=s.http_errors[:30], dialogs=s.dialogs[:10], dialog_count=s.dialog_count,
                    requests_after_click=s.after_click[:40], order_requests=s.orders[:10])
+        out["popups"] = s.popups[:10]
         try:
             if ctx.opt("trace") and raw_dir:
                 await context.tracing.stop(path=str(raw_dir / "trace.zip"))
@@ -155,6 +181,7 @@ async def _visit(ctx: ProbeContext, browser: Any, context: Any = None, guard: An
                 await asyncio.wait_for(context.close(), max(0.2, min(3.0, ctx.remaining() - 0.6)))
         except Exception:
             pass
+        out["guard"] = s.guard.summary()  # a live list: stops during the close are in it too
         if ev_dir and raw_dir:
             con = raw_dir / "console.log"
             con.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in s.console + s.page_errors),
@@ -201,9 +228,9 @@ async def _inspect_and_click(ctx: ProbeContext, page: Any, s: Any, out: dict[str
     """After the load: find, fill, click, watch. Raises _Unresponsive when the page stops answering."""
     order = ctx.profile.order
     url = ctx.profile.url(order.product_url)
-    await s.settle(min(1.5, _within(ctx, 1.5)))
+    out["wait"] = await wait_for_button(ctx, page, s, _eval, _RESERVE_S)
     mark("settled")
-    out.update(await _eval(ctx, page, js.FIRST_LOOK, [order.button, order.captcha]))
+    out.update(await _eval(ctx, page, js.FIRST_LOOK, [order.button, order.captcha, list(order.sold_out_texts)]))
     button, captcha = out["button"], out["captcha"]
     out["fill"] = await _fill(page, order.fill)
     out["inputs_before"] = await _eval(ctx, page, js.INPUTS, list(order.fill))
@@ -244,6 +271,27 @@ async def _inspect_and_click(ctx: ProbeContext, page: Any, s: Any, out: dict[str
         out["double_click"] = await _double_click(ctx, page, s, url, bool(out["feedback"]["navigated_to"]))
         mark("double_click")
     return out
+
+
+async def _chromium_ua(browser: Any, within_s: float) -> str:
+    """Chromium's own User-Agent (from the browser, not guessed), to which kmdiag's name is appended.
+
+    Bounded by what the probe has left: on a starved machine a plain UA (still naming kmdiag) is
+    better than a visit cut off by the budget."""
+    async def ask() -> str:
+        cdp = await browser.new_browser_cdp_session()
+        ver = await cdp.send("Browser.getVersion")
+        try:
+            await cdp.detach()
+        except Exception:
+            pass
+        return str(ver.get("userAgent") or "")
+
+    try:
+        return await asyncio.wait_for(ask(), max(0.1, within_s))
+    except Exception:  # not Chromium, no CDP, or no time: a plain UA still names kmdiag
+        version = getattr(browser, "version", None) or "0"
+        return f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{version} Safari/537.36"
 
 
 _DBL_WAIT_S = 0.45  # for the first order request of the double click

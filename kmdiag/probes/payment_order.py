@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kmdiag.apireply import judge
 from kmdiag.i18n import T
 from kmdiag.ids import fill
 from kmdiag.probes._base import Skip
@@ -48,6 +49,10 @@ async def platform_order(ctx: ProbeContext) -> dict[str, Any]:
     if r.status_code >= 400:
         out["error"] = f"HTTP {r.status_code}"
         out["body"] = body
+        return out
+    verdict = judge(ctx.profile.api, r.status_code, body)  # HTTP 200 {"code":0,"msg":"未查询到相关信息"}
+    if verdict and verdict["refused"]:
+        out.update(refused=True, api_code=verdict["code"], message=verdict["message"], body=body)
         return out
     f = pay.order_fields
     raw_status = field(body, f.get("status", "data.status"))

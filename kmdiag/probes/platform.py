@@ -10,9 +10,11 @@ Retry-After, 5xx and resets are recorded per request.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
 
+from kmdiag.apireply import configured, judge
 from kmdiag.probes._context import ProbeContext
 from kmdiag.probes._nethttp import fetch, fetch_follow, make_pool, ssl_context, user_route
 from kmdiag.probes._netutil import order_api_url, series_timeout
@@ -20,6 +22,7 @@ from kmdiag.registry import probe
 
 _SAMPLES = 3
 _OWN_S = 12.0  # the probe's own end, below its registered timeout: report what was seen, never be cut
+_API_BODY = 4096  # bytes of a page's answer kept to read a JSON refusal (acg-faka: 200 {"code":0,"msg":"商品不存在"})
 _KEEP = ("status", "ms", "ttfb_ms", "error", "error_kind", "retry_after", "redirects", "location", "stage", "bytes")
 
 
@@ -70,17 +73,34 @@ async def platform_probe(ctx: ProbeContext) -> dict[str, Any]:
                 if timeout < 0.3:
                     break
                 if ep["method"] == "GET":
-                    r = await fetch_follow(pool, "GET", ep["url"], timeout=timeout, via_proxy=via_proxy)
+                    r = await fetch_follow(pool, "GET", ep["url"], timeout=timeout, via_proxy=via_proxy,
+                                           keep_body=_API_BODY if api_on else 0)
                 else:
                     r = await fetch(pool, ep["method"], ep["url"], timeout=timeout, via_proxy=via_proxy)
-                results.append({k: r.get(k) for k in _KEEP})
+                results.append({k: r.get(k) for k in _KEEP} | _refusal(ctx, r))
                 if r["error_kind"] in ("timeout", "connect-timeout", "proxy"):
                     break  # a stuck endpoint stays stuck; keep the budget for the others
         return {**ep, "results": results}
 
+    api_on = configured(ctx.profile.api)
     done = await asyncio.gather(*(one(e) for e in eps))
     spec = (ctx.profile.order.order_request or "").strip()
     skipped = (f"order_request '{spec}' is a pattern: only the page's real request (browser layer) is matched against it"
                if "*" in spec else None)
     return {"address": route["address"], "via_proxy": (route["proxy"] or {}).get("url"),
             "route_error": route["error"], "endpoints": list(done), "order_api_skipped": skipped}
+
+
+def _refusal(ctx: ProbeContext, r: dict[str, Any]) -> dict[str, Any]:
+    """A page or health answer that is JSON and a refusal under the profile's ``api`` convention."""
+    body = str(r.get("body") or "").lstrip()
+    if not body.startswith("{"):
+        return {}
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return {}
+    verdict = judge(ctx.profile.api, r.get("status"), data)
+    if not verdict or not verdict["refused"]:
+        return {}
+    return {"refused": True, "api_code": verdict["code"], "message": verdict["message"]}

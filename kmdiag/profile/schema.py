@@ -83,7 +83,45 @@ class Order(_M):
     captcha: str | None = Field(None, description="Selector of a captcha input, if the platform has one.")
     feedback_ms: int = Field(2500, ge=200, le=20000, description="How long to wait for visible feedback after the click.")
     error_codes: dict[str, str] = Field(default_factory=dict, description="Order-API error code or message substring -> cause id.")
-    sold_out_texts: list[str] = Field(default_factory=list, description="Texts near the order form that mean out of stock (已售罄...).")
+    read_requests: list[str] = Field(default_factory=list, description=(
+        "'METHOD /path' (with * wildcards) of the page's own non-GET requests that only read (e.g. acg-faka's "
+        "'POST /user/api/index/pay*'); every other non-GET/HEAD request to the shop is stopped without --submit."))
+    write_requests: list[str] = Field(default_factory=list, description=(
+        "'METHOD /path' of further writes the browser must never send (besides order_request and the payment "
+        "notify/repair routes), whatever the method and even with --submit."))
+    sold_out_texts: list[str] = Field(default_factory=lambda: list(SOLD_OUT_TEXTS), description=(
+        "Texts that mean 'sold out' near the order form (or in an order-API refusal)."))
+    button_wait_ms: int = Field(6000, ge=0, le=30000, description=(
+        "How long to wait after load for the order button a script builds (the page settling ends it sooner)."))
+
+
+SOLD_OUT_TEXTS = ("已售罄", "售罄", "库存不足", "缺货", "已售完", "暂无库存", "sold out", "out of stock")
+
+
+def _jmespath_ok(v: str | None) -> str | None:
+    # A broken expression must fail at load time with its line, not silently at run time.
+    if v is not None:
+        import jmespath
+        from jmespath.exceptions import JMESPathError
+
+        try:
+            jmespath.compile(v)
+        except JMESPathError as exc:
+            raise ValueError(f"not a valid JMESPath expression: {str(exc).splitlines()[0]}") from None
+    return v
+
+
+class Api(_M):
+    """How the platform's JSON answers say yes or no, when HTTP 200 carries refusals too (acg-faka)."""
+
+    code: str | None = Field(None, description="JMESPath to the answer's own code, e.g. 'code'.")
+    success_codes: list[int | str] = Field(default_factory=list, description="Codes that mean success, e.g. [200].")
+    message: str | None = Field(None, description="JMESPath to the shop's message, e.g. 'msg'.")
+
+    @field_validator("code", "message")
+    @classmethod
+    def _jp(cls, v: str | None) -> str | None:
+        return _jmespath_ok(v)
 
 
 def _cause_id(v: str) -> str:
@@ -239,12 +277,7 @@ class Detect(_M):
     body: list[str] = Field(default_factory=list, description="Text its pages carry (e.g. a generator tag).")
 
 
-class ApiConvention(_M):
-    """How a platform's JSON APIs say yes or no inside HTTP 200 (JMESPath), e.g. acg-faka {"code":0,"msg":...}."""
-
-    code: str | None = None
-    success_codes: list[int | str] = Field(default_factory=list)
-    message: str | None = None
+ApiConvention = Api  # the name the acg-faka work used for the same convention (one model, one validator)
 
 
 class Profile(_M):
@@ -252,12 +285,12 @@ class Profile(_M):
     title: str = ""
     base_url: str
     detect: Detect | None = Field(None, description="Hints that recognise this platform at a URL.")
-    api: ApiConvention | None = None
     network: Network = Field(default_factory=Network)
     platform: Platform = Field(default_factory=Platform)
     order: Order = Field(default_factory=Order)
     account: Account = Field(default_factory=Account)
     payment: Payment = Field(default_factory=Payment)
+    api: Api = Field(default_factory=Api, description="Reply-code convention of the platform's JSON answers.")
 
     @field_validator("base_url")
     @classmethod

@@ -25,6 +25,14 @@ PAGES: dict[str, str] = {
                  '<img class="captcha-img" src="/user/captcha/image?action=trade" width="80" height="30">'
                  '<div class="cash-pay"><div class="pay-list"><a class="pay" data-id="1" id="b"><span>支付宝</span></a>'
                  '<a class="pay" data-id="2"><span>微信支付</span></a></div></div></div>',
+    "/sold-out": NAV + '<div class="goods-info"><h1>点卡</h1><span class="badge" style="color:#c00">已售罄</span>'
+                 '<input name="contact"></div>',
+    "/sold-out-elsewhere": NAV + '<input name="contact"><button id="b">立即购买</button>'
+                           '<div style="margin-top:900px">猜你喜欢：<span>月卡（已售罄）</span></div>',
+    "/hcaptcha": '<form onsubmit="return false"><input name="contact">'
+                 '<div class="h-captcha" style="width:300px;height:80px"></div><button>立即购买</button></form>',
+    "/recaptcha-frame": '<input name="contact"><iframe src="about:blank" title="reCAPTCHA captcha" width="300" height="80">'
+                        '</iframe><button>立即购买</button>',
     "/no-button": NAV + '<h1>商品</h1><p>库存充足 · 自动发货</p><input name="contact">',
     "/plain-shop": '<input id="contact" name="contact"><button id="b" type="button">立即购买</button><div id="msg"></div>'
                    '<script>document.getElementById("b").addEventListener("click", function () {'

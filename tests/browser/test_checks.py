@@ -145,3 +145,32 @@ def test_every_browser_text_is_bilingual() -> None:
                 assert t.zh.strip() and t.en.strip() and t.zh != t.en, c.id
     for spec in browser_checks():
         assert spec.title.zh and spec.title.en and spec.title.zh != spec.title.en
+
+
+def test_sold_out_badge_explains_the_missing_button() -> None:
+    page = copy.deepcopy(recorded("button-missing"))
+    page["sold_out"] = [{"text": "已售罄", "word": "已售罄", "near": "container", "tag": "span", "cls": "badge"}]
+    f, causes = judge(page)
+    assert f["browser.in-stock"].status == Status.FAIL and f["browser.in-stock"].evidence["where"] == "near-form"
+    assert causes[0].id == "platform.sold-out"
+    assert not [c for c in causes if c.layer == "frontend"]  # never a front-end fault
+
+
+def test_sold_out_text_next_to_a_working_button_is_only_a_warning() -> None:
+    page = copy.deepcopy(recorded("healthy"))
+    page["sold_out"] = [{"text": "月卡已售罄", "word": "已售罄", "near": "button", "tag": "span", "cls": ""}]
+    f, causes = judge(page, options={"smoke": True})
+    assert f["browser.in-stock"].status == Status.WARN and causes == []
+
+
+def test_read_only_finding_never_claims_an_unconfirmed_stop() -> None:
+    page = copy.deepcopy(recorded("healthy"))
+    stop = {"method": "POST", "url": "https://shop.kmdiag.test:8443/api/orders", "type": "fetch", "phase": "click",
+            "t_ms": 900, "why": "order-request", "how": "route-abort", "page_saw": "network-error"}
+    page["guard"] = {"policy": {"submit": False}, "stopped": [stop], "stopped_count": 1, "stop_failures": [],
+                     "writes_let_through": []}
+    f, _ = judge(page)
+    assert f["browser.read-only"].status == Status.PASS and "1 write request(s) stopped" in f["browser.read-only"].summary.en
+    page["guard"]["stop_failures"] = [stop | {"error": "Target closed"}]
+    f, _ = judge(page)
+    assert f["browser.read-only"].status == Status.WARN and "could not be confirmed" in f["browser.read-only"].summary.en

@@ -74,3 +74,29 @@ def test_captcha_is_recognised(pages: tuple[Any, str]) -> None:
     assert kinds == {"image"}
     page.goto(base + "/button-zh")
     assert page.evaluate(js.CAPTCHA, None) == []
+
+
+def test_captcha_widgets_and_frames_are_recognised(pages: tuple[Any, str]) -> None:
+    page, base = pages
+    for path in ("/hcaptcha", "/recaptcha-frame"):
+        page.goto(base + path)
+        assert {c["kind"] for c in page.evaluate(js.CAPTCHA, "input[name=captcha]")} == {"slider"}, path
+
+
+def _first_look(page: Any) -> dict[str, Any]:
+    from kmdiag.profile.schema import SOLD_OUT_TEXTS
+
+    return page.evaluate(js.FIRST_LOOK, [None, None, list(SOLD_OUT_TEXTS)])
+
+
+def test_sold_out_text_near_the_order_form(pages: tuple[Any, str]) -> None:
+    page, base = pages
+    page.goto(base + "/sold-out")
+    look = _first_look(page)
+    assert not look["button"]["found"]
+    assert [(m["text"], m["near"]) for m in look["sold_out"]] == [("已售罄", "container")]
+    page.goto(base + "/sold-out-elsewhere")  # a badge on another item far below a working button
+    look = _first_look(page)
+    assert look["button"]["found"] and look["sold_out"] and look["sold_out"][0]["near"] is None
+    page.goto(base + "/button-zh")
+    assert _first_look(page)["sold_out"] == []

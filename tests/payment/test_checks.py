@@ -23,7 +23,8 @@ NOW = 1_800_000_000.0
 
 
 def _run(kind: str = "epay", *, order: dict | None = None, provider: dict | None = None, callbacks: list | None = None,
-         target: dict | None = None, base_dns: list[str] | None = None) -> tuple[dict[str, Any], list[str]]:
+         target: dict | None = None, base_dns: list[str] | None = None,
+         probed: bool = True) -> tuple[dict[str, Any], list[str]]:
     profile = parse_profile(PROFILE.replace("KIND", kind))
     conf = {"configured": True, "url": "https://shop.example/pay/yipay/notify_url", "scheme": "https",
             "host": "shop.example", "path": "/pay/yipay/notify_url", "dns": {"addresses": ["192.0.2.1"]},
@@ -35,7 +36,7 @@ def _run(kind: str = "epay", *, order: dict | None = None, provider: dict | None
                                                              "paid_at": NOW - 30, "trade_no": "T1", "error": None} | (provider or {})),
         "payment.callbacks": Measurement("payment.callbacks", {"sources": ["endpoint"], "callbacks": callbacks or [],
                                                                "observed_at": NOW}),
-        "payment.notify-url": Measurement("payment.notify-url", {"method": "GET", "targets": [conf],
+        "payment.notify-url": Measurement("payment.notify-url", {"method": "GET", "targets": [conf], "handler_probed": probed,
                                                                  "base_dns": {"addresses": base_dns or ["192.0.2.1"]}}),
     }
     _, checks = select("payment", None)
@@ -61,6 +62,26 @@ def test_redirect_and_method_are_wrong_urls() -> None:
 def test_connection_refused_is_endpoint_down() -> None:
     _, causes = _run(target={"status": None, "error": "ConnectError: [Errno 111] Connection refused"})
     assert causes[0] == "payment.callback-endpoint-down"
+    # By default (no --probe-notify) the handler is never called: the TCP connect alone says it.
+    refused = {"ok": False, "error": "ConnectionRefusedError: [Errno 111] Connection refused", "stage": "connect"}
+    f, causes = _run(target={"status": None, "reply": None, "connect": refused}, probed=False)
+    assert causes[0] == "payment.callback-endpoint-down"
+    assert "--probe-notify" in f["payment.notify-endpoint"].evidence["not_tried"]
+
+
+def test_without_probe_notify_the_history_decides() -> None:
+    """No request of ours reached the handler: 502s the provider got say "down", a 503 is a retry to wait for."""
+    ok = {"status": None, "reply": None, "connect": {"ok": True, "tls": True}, "root": {"status": 200}}
+    f, causes = _run(target=ok, probed=False, callbacks=[_cb(status=502, reply="bad gateway")])
+    assert causes[0] == "payment.callback-endpoint-down"
+    assert f["payment.notify-endpoint"].evidence["from"] == "callback-history"
+    f, causes = _run(target=ok, probed=False, callbacks=[_cb(status=503, reply="busy")])
+    assert f["payment.notify-endpoint"].status == "pass" and "payment.retry-pending" in causes
+    assert "payment.callback-endpoint-down" not in causes
+    f, causes = _run(target=ok, probed=False, callbacks=[_cb(status=404, reply="nf")])
+    assert causes[0] == "payment.callback-url-wrong"
+    f, causes = _run(target=ok, probed=False, callbacks=[_cb()], order={"status": "completed"})
+    assert causes == [] and f["payment.notify-url"].evidence["not_tried"]
 
 
 def test_money_compared_as_decimal_to_the_cent() -> None:
