@@ -101,8 +101,9 @@ def diagnose(findings: list[Finding], *, command: str, options: Mapping[str, Any
 
 
 def _fmt(v: Any) -> Any:
-    if isinstance(v, list | tuple | set):
-        return ", ".join(str(x) for x in v)
+    if isinstance(v, list | tuple | set):  # a list reads "a、b" in Chinese, "a, b" in English
+        items = [x.zh if isinstance(x, T) else str(x) for x in v], [x.en if isinstance(x, T) else str(x) for x in v]
+        return T(zh="、".join(items[0]), en=", ".join(items[1]))
     return v
 
 

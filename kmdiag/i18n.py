@@ -24,7 +24,11 @@ class T:
         return self.zh if lang == "zh" else self.en
 
     def format(self, **params: Any) -> T:
-        return T(zh=_safe_format(self.zh, params), en=_safe_format(self.en, params))
+        """Fill both halves; a parameter that is itself a :class:`T` gives each half its own words
+        (``status=T(zh="未支付", en="unpaid")``), so measured values can be translated too."""
+        zh = {k: v.zh if isinstance(v, T) else v for k, v in params.items()}
+        en = {k: v.en if isinstance(v, T) else v for k, v in params.items()}
+        return T(zh=_safe_format(self.zh, zh), en=_safe_format(self.en, en))
 
     def as_dict(self) -> dict[str, str]:
         return {"zh": self.zh, "en": self.en}
@@ -56,3 +60,44 @@ def default_lang(environ: dict[str, str] | None = None) -> str:
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
     return "en"
+
+
+# -- small helpers so that Chinese output uses Chinese punctuation and words -------------------------
+
+AUDIENCE = {"user": ("用户", "You"), "agent": ("客服", "Support"), "operator": ("运营", "Operator")}
+
+
+def colon(lang: str) -> str:
+    """The colon after a label: full-width in Chinese (``用户：``), ``: `` in English."""
+    return "：" if lang == "zh" else ": "
+
+
+def paren(text: str, lang: str) -> str:
+    """A parenthesised remark: ``（…）`` in Chinese, `` (…)`` in English."""
+    return f"（{text}）" if lang == "zh" else f" ({text})"
+
+
+def comma(lang: str) -> str:
+    return "，" if lang == "zh" else ", "
+
+
+def listing(items: list[str], lang: str) -> str:
+    """A list of names: ``a、b、c`` in Chinese, ``a, b, c`` in English."""
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
+def quote(text: str, lang: str) -> str:
+    """Verbatim text from the target (a page's message, an error string): 「…」 in Chinese, "…" in English.
+
+    The zh-output test does not expect words inside 「」 to be Chinese: they are the shop's own words.
+    """
+    return f"「{text}」" if lang == "zh" else f'"{text}"'
+
+
+def seconds(ms: float, lang: str) -> str:
+    return f"{ms / 1000:.1f} 秒" if lang == "zh" else f"{ms / 1000:.1f} s"
+
+
+def audience(name: str, lang: str) -> str:
+    pair = AUDIENCE.get(name)
+    return (pair[0] if lang == "zh" else pair[1]) if pair else name

@@ -34,6 +34,8 @@ class Measurement:
     error: str | None = None
     error_kind: str | None = None  # "timeout" | "crash" | "budget" | "skipped" | "unavailable"
     duration_ms: int = 0
+    started: float = 0.0  # time.monotonic() when the probe started (the report's timeline; never output)
+    error_zh: str | None = None  # the Chinese of ``error`` when the probe gave one (a Skip reason)
 
     @property
     def ok(self) -> bool:

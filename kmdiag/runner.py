@@ -76,13 +76,14 @@ async def run_probes(
             except asyncio.CancelledError:
                 raise
             except Skip as exc:
-                m = Measurement(spec.id, error=str(exc), error_kind="skipped")
+                m = Measurement(spec.id, error=str(exc), error_kind="skipped", error_zh=getattr(exc, "zh", None))
             except Exception as exc:  # a probe bug: data for this probe only, never the whole run
                 log.debug("probe %s crashed:\n%s", spec.id, traceback.format_exc())
                 if ctx.opt("debug"):
                     raise
                 m = Measurement(spec.id, error=f"{type(exc).__name__}: {exc}", error_kind="crash")
         m.duration_ms = int((time.monotonic() - started) * 1000)
+        m.started = started
         ctx.measurements[spec.id] = m
         running.discard(spec.id)
         if progress:
@@ -164,9 +165,14 @@ def _restore_sigint(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def run_checks(
-    checks: list[registry.CheckSpec], measurements: dict[str, Measurement], profile: Profile, options: dict[str, Any]
+    checks: list[registry.CheckSpec], measurements: dict[str, Measurement], profile: Profile, options: dict[str, Any],
+    timings: dict[str, dict[str, Any]] | None = None,
 ) -> list[Finding]:
-    """Run checks in dependency order; pure apart from timing."""
+    """Run checks in dependency order; pure apart from timing.
+
+    ``timings`` (when given) receives, per check, the probes it read and its own time, so that a
+    report can say what each check cost without counting a shared probe once per check (JUnit).
+    """
     findings: dict[str, Finding] = {}
     order = _topo(checks)
     cctx = registry.CheckContext(measurements=measurements, profile=profile, options=options, findings=findings)
@@ -175,7 +181,10 @@ def run_checks(
         f = _one_check(spec, cctx, findings)
         # A check's time is the time of the slowest probe it read plus its own: what it cost to know.
         probe_ms = max((measurements[n].duration_ms for n in spec.needs if n in measurements), default=0)
-        f.duration_ms = probe_ms + int((time.monotonic() - started) * 1000)
+        own_ms = (time.monotonic() - started) * 1000
+        f.duration_ms = probe_ms + int(own_ms)
+        if timings is not None:
+            timings[spec.id] = {"needs": [n for n in spec.needs if n in measurements], "own_ms": round(own_ms, 3)}
         findings[spec.id] = f
     return list(findings.values())
 
@@ -194,10 +203,10 @@ def _one_check(spec: registry.CheckSpec, cctx: registry.CheckContext, findings: 
                            T(zh=f"跳过：未运行探测 {need}", en=f"skipped: probe {need} was not run"), {"missing": need})
         if m.error_kind == "skipped":
             return Finding(spec.id, spec.layer, Status.SKIP, spec.title,
-                           T(zh=f"跳过：{m.error}", en=f"skipped: {m.error}"), {"probe": need, "reason": m.error})
+                           T(zh=f"跳过：{m.error_zh or _error_zh(m)}", en=f"skipped: {m.error}"), {"probe": need, "reason": m.error})
         if not m.ok:
             return Finding(spec.id, spec.layer, Status.ERROR, spec.title,
-                           T(zh=f"无法判断：探测 {need} 未完成（{m.error}）", en=f"could not judge: probe {need} did not finish ({m.error})"),
+                           T(zh=f"无法判断：探测 {need} 未完成（{_error_zh(m)}）", en=f"could not judge: probe {need} did not finish ({m.error})"),
                            {"probe": need, "error": m.error, "error_kind": m.error_kind})
     try:
         r = spec.fn(cctx)
@@ -208,6 +217,21 @@ def _one_check(spec: registry.CheckSpec, cctx: registry.CheckContext, findings: 
         return Finding(spec.id, spec.layer, Status.ERROR, spec.title,
                        T(zh=f"检查自身出错：{exc}", en=f"the check itself failed: {exc}"), {"error": repr(exc)})
     return Finding(spec.id, spec.layer, r.status, spec.title, r.summary, r.evidence)
+
+
+def _error_zh(m: Measurement) -> str:
+    """A probe's own failure in Chinese (its English text names a limit or an exception)."""
+    import re
+
+    err = m.error or ""
+    secs = re.search(r"within ([\d.]+)s", err)
+    if m.error_kind in ("timeout", "budget") and secs:
+        return f"{secs.group(1)} 秒内没有结果" + ("（时间预算已用完）" if m.error_kind == "budget" else "")
+    if m.error_kind == "budget":
+        return "时间预算已用完，未能开始" if "before" in err else "时间预算已用完"
+    if err == "interrupted":
+        return "已中断"
+    return f"探测自身出错：「{err}」" if m.error_kind == "crash" else f"「{err}」"
 
 
 def _topo(checks: list[registry.CheckSpec]) -> list[registry.CheckSpec]:
@@ -262,8 +286,15 @@ def execute(
     interrupted = interrupted or bool(ctx.state.get("interrupted"))
     for p in probes:  # whatever did not report (interrupt) is marked, never silently absent
         ctx.measurements.setdefault(p.id, Measurement(p.id, error="interrupted", error_kind="budget"))
-    findings = run_checks(checks, ctx.measurements, profile, options)
+    check_times: dict[str, dict[str, Any]] = {}
+    findings = run_checks(checks, ctx.measurements, profile, options, timings=check_times)
+    t_diag = time.monotonic()
     causes = diagnose(findings, command=command, options=options)
+    timeline = {  # for renderers only ("_" keys never reach the JSON report)
+        "probes": {m.probe: {"start_ms": round((m.started - t0) * 1000, 1) if m.started else None,
+                             "ms": m.duration_ms} for m in ctx.measurements.values()},
+        "checks": check_times, "diagnosis_ms": round((time.monotonic() - t_diag) * 1000, 3),
+    }
     unfinished = sorted(m.probe for m in ctx.measurements.values() if m.error_kind in ("budget", "timeout"))
     status = report_status(findings, causes, options)
     report = Report(
@@ -277,7 +308,7 @@ def execute(
         artifacts=list(ctx.artifacts),
         unfinished=unfinished,
         target=str(profile.base_url),
-        meta={"interrupted": interrupted, **ctx.state.get("report_meta", {})},
+        meta={"interrupted": interrupted, **ctx.state.get("report_meta", {}), "_timeline": timeline},
     )
     return report, ctx
 

@@ -15,8 +15,64 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kmdiag.browser.finder import Candidate, candidates, explicit_missing, install_hint, no_browser_message
+from kmdiag.browser.finder import (
+    SYSTEM_CHROMIUMS,
+    Candidate,
+    _channel_paths,
+    _usable_chromium,
+    candidates,
+    explicit_missing,
+    install_hint,
+    no_browser_message,
+)
 from kmdiag.i18n import T
+
+# ``--browser NAME``: an installed browser by the name Playwright's channels use (edge = msedge).
+NAMES = ("chrome", "msedge", "chromium")
+ALIASES = {"edge": "msedge", "google-chrome": "chrome", "microsoft-edge": "msedge", "chromium-browser": "chromium"}
+CHANNEL_PREFIX = "channel:"
+
+
+def installed(environ: Mapping[str, str], *, system: str | None = None) -> dict[str, str]:
+    """Browsers ``--browser NAME`` can choose on this computer: name → where it is."""
+    import platform
+    import shutil
+
+    system = system or platform.system()
+    out: dict[str, str] = {}
+    for channel, paths in _channel_paths(system, environ).items():
+        found = next((p for p in paths if os.path.isfile(p)), None)
+        if found:
+            out[channel] = found
+    if system not in ("Windows", "Darwin"):
+        for path in (*SYSTEM_CHROMIUMS, shutil.which("chromium") or "", shutil.which("chromium-browser") or ""):
+            if path and _usable_chromium(path):
+                out["chromium"] = path
+                break
+    return out
+
+
+def choose(value: str, environ: Mapping[str, str], *, system: str | None = None) -> str:
+    """Turn ``--browser`` into what :func:`launch` takes: ``channel:chrome`` / ``channel:msedge``, a
+    Chromium's path, or the PATH the user gave (a missing PATH is reported by the browser check).
+
+    A NAME that is not installed raises :class:`~kmdiag.errors.UsageError` (exit 2) naming what is.
+    """
+    from kmdiag.errors import UsageError
+
+    name = ALIASES.get(value.strip().lower(), value.strip().lower())
+    looks_like_path = any(ch in value for ch in "/\\") or os.path.exists(value)
+    if looks_like_path or name not in NAMES:
+        if not looks_like_path and name.isidentifier():
+            raise UsageError(f"--browser: unknown browser name '{value}'",
+                             hint="use chrome, msedge or chromium, or the path of a browser executable")
+        return value
+    have = installed(environ, system=system)
+    if name not in have:
+        listing = ", ".join(f"{n} ({p})" for n, p in have.items()) or "none"
+        raise UsageError(f"--browser {value}: {name} is not installed on this computer; installed: {listing}",
+                         hint=install_hint(system).en)
+    return CHANNEL_PREFIX + name if name in ("chrome", "msedge") else have[name]
 
 QUIET_FLAGS = (
     "--no-first-run",
@@ -81,7 +137,10 @@ async def launch(
     pw: Any, *, explicit: str | None, environ: Mapping[str, str], args: list[str], timeout_s: float,
 ) -> Launched:
     """Try the candidates in order; return the first browser that starts, or one clear message."""
-    cands = candidates(explicit, environ)
+    if explicit and explicit.startswith(CHANNEL_PREFIX):  # --browser chrome|msedge, checked at start-up
+        cands = [Candidate("channel", channel=explicit[len(CHANNEL_PREFIX):])]
+    else:
+        cands = candidates(explicit, environ)
     tried: list[dict[str, str]] = []
     if cands[0].kind == "explicit" and explicit_missing(cands[0].path or ""):
         return Launched(None, None, [{"browser": cands[0].describe(), "error": "not found"}],

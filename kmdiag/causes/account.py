@@ -65,7 +65,7 @@ def _rule(idx: FindingIndex, check_id: str, cause_id: str, base: float = 0.9) ->
         Step("agent", T(zh="请用户重新登录后再试；反复失效时询问是否多设备同时登录、是否清理了 Cookie，并记录错误码 {code}。",
                         en="Ask the user to sign in again; if sessions keep expiring, ask about logins on several devices and "
                            "cleared cookies, and note code {code}.")),
-        Step("operator", T(zh="检查会话有效期、Cookie 的 Domain/Secure/SameSite 设置、多节点之间的会话共享（Redis/数据库），以及未登录时页面是否给出提示。",
+        Step("operator", T(zh="检查会话有效期、Cookie 的 `Domain`/`Secure`/`SameSite` 属性、多节点之间的会话共享（Redis/数据库），以及未登录时页面是否给出提示。",
                            en="Check session lifetime, the cookie's Domain/Secure/SameSite attributes, session sharing between "
                               "nodes (Redis/DB), and that the page tells a signed-out shopper to sign in.")),
     ),

@@ -12,6 +12,7 @@ from kmdiag.diagnosis import FindingIndex
 from kmdiag.i18n import T
 from kmdiag.models import Status
 from kmdiag.registry import Match, Step, cause
+from kmdiag.words import layers_text
 
 
 @cause("client.browser-outdated", layer="client", priority=70,
@@ -55,7 +56,7 @@ def browser_state(f: FindingIndex) -> Match | None:
         return None
     layers = sorted({x.layer for x in f.by_id.values() if x.status == Status.PASS})
     # Fewer layers checked = less eliminated = less sure it is the shopper's browser.
-    return Match(0.35 if len(layers) >= 3 else 0.25, ["browser.click-sends-order"], {"layers": layers})
+    return Match(0.35 if len(layers) >= 3 else 0.25, ["browser.click-sends-order"], {"layers": layers_text(layers)})
 
 
 _NAMED = ("browser.own-stale-cache", "browser.own-service-worker", "browser.own-extensions", "browser.own-site-data",

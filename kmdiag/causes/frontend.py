@@ -11,6 +11,7 @@ from __future__ import annotations
 from kmdiag.diagnosis import FindingIndex
 from kmdiag.i18n import T
 from kmdiag.registry import Match, Step, cause
+from kmdiag.words import page_text, quoted
 
 _RELOAD = Step("user", T(zh="刷新页面（Ctrl+F5）后再试；仍不行就把本报告和截图发给客服",
                          en="reload the page (Ctrl+F5) and try again; if it still fails, send this report and the screenshot to support"))
@@ -28,7 +29,8 @@ _RELOAD = Step("user", T(zh="刷新页面（Ctrl+F5）后再试；仍不行就�
 def script_error(f: FindingIndex) -> Match | None:
     if not f.failed("browser.script-errors"):
         return None
-    return Match(0.9, ["browser.script-errors"], {"first": f.evidence("browser.script-errors").get("first", "?")})
+    first = str(f.evidence("browser.script-errors").get("first", "?"))
+    return Match(0.9, ["browser.script-errors"], {"first": T(zh=quoted(first), en=first)})
 
 
 @cause("frontend.button-missing", layer="frontend", priority=51,
@@ -67,7 +69,8 @@ def button_disabled(f: FindingIndex) -> Match | None:
         conf = 0.3  # the platform or the account explains the greyed-out button
     elif f.failed("browser.script-errors"):
         conf = 0.4
-    return Match(conf, ["browser.button-enabled"], {"flags": ev.get("flags", [])})
+    flags = [str(x) for x in ev.get("flags", [])]  # attribute names: code in Chinese text
+    return Match(conf, ["browser.button-enabled"], {"flags": T(zh="、".join(f"`{x}`" for x in flags), en=", ".join(flags))})
 
 
 @cause("frontend.button-obscured", layer="frontend", priority=53,
@@ -76,7 +79,7 @@ def button_disabled(f: FindingIndex) -> Match | None:
                      en="A click at the button's centre goes to {cover}, not to the button (outlined in another colour in the screenshot)."),
        steps=(Step("user", T(zh="关闭页面上的弹窗、广告或悬浮层后再点；或缩放页面让按钮露出来",
                              en="close pop-ups, ads or floating layers on the page and click again, or zoom so the button is uncovered")),
-              Step("operator", T(zh="移除或下移覆盖按钮的元素 {cover}（z-index / pointer-events: none）",
+              Step("operator", T(zh="移除或下移覆盖按钮的元素 {cover}（`z-index` / `pointer-events: none`）",
                                  en="remove or lower the element covering the button, {cover} (z-index / pointer-events: none)"))))
 def button_obscured(f: FindingIndex) -> Match | None:
     if not f.failed("browser.button-clickable"):
@@ -126,7 +129,8 @@ def click_not_bound(f: FindingIndex) -> Match | None:
 def no_error_feedback(f: FindingIndex) -> Match | None:
     if not f.failed("browser.error-feedback"):
         return None
-    return Match(0.75, ["browser.error-feedback"], {"error": f.evidence("browser.error-feedback").get("api_error", "?")})
+    err = str(f.evidence("browser.error-feedback").get("api_error", "?"))
+    return Match(0.75, ["browser.error-feedback"], {"error": T(zh=page_text(err), en=page_text(err))})
 
 
 @cause("frontend.double-submit", layer="frontend", priority=60,

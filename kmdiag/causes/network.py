@@ -24,7 +24,7 @@ U, A, OP = "user", "agent", "operator"
                         en="Turn off the VPN, 'accelerator' or proxy app, or switch the proxy off in the system's network settings, then retry.")),
               Step(U, T(zh="如果必须用代理，确认代理软件正在运行、地址和端口填写正确。",
                         en="If you need the proxy, make sure its app is running and the address and port are right.")),
-              Step(A, T(zh="请用户截图系统代理设置，或在命令行执行 env | grep -i proxy；让用户暂时不用代理下单。",
+              Step(A, T(zh="请用户截图系统代理设置，或在命令行执行 `env | grep -i proxy`；让用户暂时不用代理下单。",
                         en="Ask for a screenshot of the system proxy settings (or `env | grep -i proxy`); have the user order without the proxy.")),
               Step(OP, T(zh="这不是商城的问题；若很多用户报告，检查是否有推荐的加速器与商城域名冲突。",
                         en="Not the shop's fault; if many users report it, check whether a recommended accelerator conflicts with the shop's domain.")))
@@ -72,7 +72,7 @@ def captive_portal(f: FindingIndex) -> Match | None:
               Step(U, T(zh="重启路由器（它常常就是出问题的 DNS）。", en="Restart the router (it is often the failing resolver).")),
               Step(A, T(zh="请用户换 DNS 或换网络；若很多用户同时报告，转交运维确认域名解析记录。",
                         en="Have the user change DNS or network; if many users report it at once, escalate to check the domain's records.")),
-              Step(OP, T(zh="确认域名未过期、NS 记录与解析记录在各大公共 DNS 上都正常（dig @223.5.5.5 {hosts}）。",
+              Step(OP, T(zh="确认域名未过期、NS 记录与解析记录在各大公共 DNS 上都正常（`dig @223.5.5.5 {hosts}`）。",
                         en="Make sure the domain has not expired and its NS and address records resolve on the big public resolvers (dig @223.5.5.5 {hosts}).")))
        )
 def dns_failure(f: FindingIndex) -> Match | None:

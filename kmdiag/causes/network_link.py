@@ -12,6 +12,7 @@ from kmdiag.checks._netcommon import CERT_ZH, err_zh
 from kmdiag.diagnosis import FindingIndex
 from kmdiag.i18n import T
 from kmdiag.registry import Match, Step, cause
+from kmdiag.words import endpoint_zh, message_zh
 
 U, A, OP = "user", "agent", "operator"
 
@@ -58,7 +59,7 @@ def tls_intercepted(f: FindingIndex) -> Match | None:
         # through a working proxy the certificate the browser sees is the proxy's doing (a TLS-inspecting gateway)
         return Match(0.75, ["network.http", "network.proxy"], {"issuer": f"proxy {http.get('via_proxy')}",
                                                                "problem": "untrusted", "problem_zh": CERT_ZH["untrusted"],
-                                                               "error": "certificate verify failed",
+                                                               "error": T(zh="证书验证失败", en="certificate verify failed"),
                                                                "expected": "-"})
     if not f.failed("network.tls") or f.failed("network.dns-consistent"):
         return None
@@ -67,7 +68,8 @@ def tls_intercepted(f: FindingIndex) -> Match | None:
         return None
     return Match(0.85, ["network.tls"], {"issuer": ev.get("issuer_cn") or "?", "problem": ev.get("problem"),
                                          "problem_zh": CERT_ZH.get(ev.get("problem") or "", ev.get("problem")),
-                                         "error": ev.get("verify_error") or "unexpected issuer",
+                                         "error": T(zh=message_zh(ev["verify_error"]) if ev.get("verify_error") else "不是预期的签发者",
+                                                    en=ev.get("verify_error") or "unexpected issuer"),
                                          "expected": ev.get("expected_issuers") or "-"})
 
 
@@ -120,7 +122,11 @@ def slow(f: FindingIndex) -> Match | None:
         return None  # a short budget cut answers that a slow link was still carrying: slow, not "no answer"
     if crawled:
         return Match(0.7, ["network.latency", "network.tls"], {"budget": (ev.get("budget") or {}).get("ttfb_ms"),
-                     "detail": "TLS handshake over budget, requests cut by the time budget before their answer arrived"})
-    detail = "; ".join(f"{n} p50 {s.get('p50_ms')} ms / jitter {s.get('jitter_ms')} ms / loss {s.get('loss_pct')}%"
-                       for n, s in (ev.get("series") or {}).items())
+                     "detail": T(zh="TLS 握手超出预算，请求在回应到达之前就被时间预算截断",
+                                 en="TLS handshake over budget, requests cut by the time budget before their answer arrived")})
+    series = (ev.get("series") or {}).items()
+    detail = T(zh="；".join(f"{endpoint_zh(n)} p50 {s.get('p50_ms')} ms，抖动 {s.get('jitter_ms')} ms，丢包 {s.get('loss_pct')}%"
+                           + (f"（{s['answered']} 个样本）" if s.get("answered") is not None else "") for n, s in series),
+               en="; ".join(f"{n} p50 {s.get('p50_ms')} ms / jitter {s.get('jitter_ms')} ms / loss {s.get('loss_pct')}%"
+                            + (f" ({s['answered']} samples)" if s.get("answered") is not None else "") for n, s in series))
     return Match(0.8, ["network.latency"], {"budget": (ev.get("budget") or {}).get("ttfb_ms"), "detail": detail})

@@ -12,6 +12,7 @@ from kmdiag.diagnosis import FindingIndex
 from kmdiag.i18n import T
 from kmdiag.models import Status
 from kmdiag.registry import Match, Step, cause
+from kmdiag.words import status_zh
 
 CMD = ("payment",)
 KEEP = Step("user", T(zh="保留付款截图（含订单号 {order_id} 和付款时间），不要重复付款。", en="Keep the payment screenshot (with order no. {order_id} and the payment time); do not pay again."))
@@ -23,7 +24,7 @@ def _params(f: FindingIndex, **extra: object) -> dict[str, object]:
     o = f.evidence("payment.order-found")
     return {"order_id": o.get("order_id") or f.options.get("order_id") or "?",
             "paid_at": p.get("paid_at_local") or "?", "trade_no": p.get("trade_no") or "?",
-            "status": o.get("status") or "?", **extra}
+            "status": T(zh=status_zh(o.get("status")), en=str(o.get("status") or "?")), **extra}
 
 
 @cause("payment.not-paid", layer="payment", priority=100, commands=CMD,
@@ -127,7 +128,7 @@ def amount_mismatch(f: FindingIndex) -> Match | None:
        explanation=T(zh="{detail_zh}。渠道按超时算失败并会重试，订单可能延迟或重复处理。", en="{detail_en}. The provider counts that as a failure and retries; orders are late or processed twice."),
        steps=(Step("user", T(zh="订单可能稍后自动完成；请等几分钟再刷新订单页。", en="The order may complete on its own shortly; wait a few minutes and refresh the order page.")),
               Step("agent", T(zh="等渠道下一次重试；留意同一订单是否被重复发卡。", en="Wait for the provider's next retry; watch for the same order being delivered twice.")),
-              Step("operator", T(zh="把发邮件、推送等慢操作移到队列（QUEUE_CONNECTION 不要用 sync），确保队列进程在运行，检查数据库慢查询。", en="Move mail, pushes and other slow work to a queue (not QUEUE_CONNECTION=sync), keep the queue worker running, check slow database queries.")))
+              Step("operator", T(zh="把发邮件、推送等慢操作移到队列（QUEUE_CONNECTION 不要用 `sync`），确保队列进程在运行，检查数据库慢查询。", en="Move mail, pushes and other slow work to a queue (not QUEUE_CONNECTION=sync), keep the queue worker running, check slow database queries.")))
        )
 def slow_processing(f: FindingIndex) -> Match | None:
     if f.failed("payment.handling-time"):
@@ -137,10 +138,10 @@ def slow_processing(f: FindingIndex) -> Match | None:
 
 @cause("payment.state-stuck", layer="payment", priority=135, commands=CMD,
        title=T(zh="回调已被接受，订单状态却没有前进", en="The callback was accepted but the order state never advanced"),
-       explanation=T(zh="店铺对回调回复了 success，订单 {order_id} 仍是 {status}。回调处理（或它推入的队列任务）没有更新订单。", en="The shop answered the callback with success, yet order {order_id} is still {status}. The handler (or the queued job it pushed) never updated the order."),
+       explanation=T(zh="店铺对回调回复了「success」，订单 {order_id} 仍是{status}。回调处理（或它推入的队列任务）没有更新订单。", en="The shop answered the callback with success, yet order {order_id} is still {status}. The handler (or the queued job it pushed) never updated the order."),
        steps=(KEEP, SUPPORT,
-              Step("agent", T(zh="渠道已确认收款：在后台手动补单（交易号 {trade_no}）。重发回调无用：店铺会再次回复 success 却不处理。", en="The provider confirms payment: complete the order by hand (trade no. {trade_no}). Re-notifying will not help: the shop answers success again and does nothing.")),
-              Step("operator", T(zh="检查队列进程（Supervisor / queue:work）是否在运行、失败任务表与应用日志里的异常。", en="Check that the queue worker (Supervisor / queue:work) is running, the failed-jobs table and exceptions in the app log.")))
+              Step("agent", T(zh="渠道已确认收款：在后台手动补单（交易号 {trade_no}）。重发回调无用：店铺会再次回复「success」却不处理。", en="The provider confirms payment: complete the order by hand (trade no. {trade_no}). Re-notifying will not help: the shop answers success again and does nothing.")),
+              Step("operator", T(zh="检查队列进程（Supervisor / `queue:work`）是否在运行、失败任务表与应用日志里的异常。", en="Check that the queue worker (Supervisor / queue:work) is running, the failed-jobs table and exceptions in the app log.")))
        )
 def state_stuck(f: FindingIndex) -> Match | None:
     if f.failed("payment.status-consistent") and f.passed("payment.callback-reply"):

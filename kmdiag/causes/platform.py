@@ -11,6 +11,7 @@ from __future__ import annotations
 from kmdiag.diagnosis import FindingIndex
 from kmdiag.i18n import T
 from kmdiag.registry import Match, Step, cause
+from kmdiag.words import endpoint_zh, error_kind_zh
 
 U, A, OP = "user", "agent", "operator"
 
@@ -31,9 +32,14 @@ def down(f: FindingIndex) -> Match | None:
     if not f.failed("platform.reachable") or f.evidence("platform.reachable").get("kind") != "down":
         return None
     ev = f.evidence("platform.reachable")
-    what = "; ".join(f"{e['roles'][0]} " + "/".join(sorted({str(a) for a in e.get("answers") or e.get("statuses") or []}))
-                     for e in ev.get("endpoints", []))
+    rows = [(e["roles"][0], "/".join(sorted({str(a) for a in e.get("answers") or e.get("statuses") or []})))
+            for e in ev.get("endpoints", [])]
+    what = T(zh="；".join(f"{endpoint_zh(r)} {_answer_zh(a)}" for r, a in rows), en="; ".join(f"{r} {a}" for r, a in rows))
     return Match(0.9, ["platform.reachable"], {"what": what})
+
+
+def _answer_zh(answers: str) -> str:
+    return "/".join(a if a.isdigit() else error_kind_zh(a) for a in answers.split("/"))
 
 
 @cause("platform.overloaded", layer="platform", priority=31,
@@ -55,7 +61,7 @@ def overloaded(f: FindingIndex) -> Match | None:
     parts_zh, parts_en = [], []
     codes = sorted({s for e in ev.get("endpoints", []) for s in e.get("statuses", []) if s in (429, 503)})
     if ev.get("shedding"):
-        parts_zh.append(f"下单相关接口返回 {codes}" + (f"（Retry-After: {ev['retry_after']}）" if ev.get("retry_after") else ""))
+        parts_zh.append(f"下单相关接口返回 {codes}" + (f"（Retry-After：{ev['retry_after']}）" if ev.get("retry_after") else ""))
         parts_en.append(f"order endpoints answer {codes}" + (f" (Retry-After: {ev['retry_after']})" if ev.get("retry_after") else ""))
     if ev.get("api_slow"):
         parts_zh.append(f"下单接口 p50 {ev.get('api_p50_ms')} ms，远高于静态页的 {ev.get('static_p50_ms')} ms")

@@ -17,6 +17,7 @@ from kmdiag.checks._account_map import interpret, match_code, order_answers, sam
 from kmdiag.i18n import T
 from kmdiag.models import Status
 from kmdiag.registry import CheckContext, CheckResult, check
+from kmdiag.words import message_zh
 
 ME = "account.me"
 LOGGED_IN = "account.logged-in"
@@ -53,7 +54,7 @@ def _indistinct(view: dict[str, Any], c: CheckContext) -> dict[str, Any]:
 def logged_in(c: CheckContext) -> CheckResult:
     v = _view(c)
     if not v["reachable"]:
-        return CheckResult(Status.ERROR, T(zh=f"无法访问账户接口：{v['error']}", en=f"could not reach the account API: {v['error']}"),
+        return CheckResult(Status.ERROR, T(zh=f"无法访问账户接口：{message_zh(v['error'])}", en=f"could not reach the account API: {v['error']}"),
                            {"error": v["error"], "error_type": v.get("error_type")})
     ev = _ev(v, "logged_in_via")
     if v["logged_in"] is False:

@@ -12,6 +12,7 @@ from typing import Any
 from kmdiag.i18n import T
 from kmdiag.models import Status
 from kmdiag.registry import CheckContext, CheckResult, check
+from kmdiag.words import message_zh, quoted
 
 PAGE = "browser.page"
 
@@ -71,7 +72,7 @@ def page_load(c: CheckContext) -> CheckResult:
         sec = load.get("timeout_s")
         return CheckResult(Status.FAIL, T(zh=f"商品页 {sec} 秒内没有加载完成", en=f"the product page did not finish loading within {sec} s"), ev)
     if not load.get("ok"):
-        return CheckResult(Status.FAIL, T(zh=f"商品页打不开：{load.get('error')}", en=f"the product page did not open: {load.get('error')}"), ev)
+        return CheckResult(Status.FAIL, T(zh=f"商品页打不开：{message_zh(load.get('error'))}", en=f"the product page did not open: {load.get('error')}"), ev)
     if (load.get("status") or 200) >= 400:
         st = load.get("status")
         return CheckResult(Status.FAIL, T(zh=f"商品页返回 HTTP {st}", en=f"the product page answered HTTP {st}"), ev)
@@ -101,9 +102,9 @@ def script_errors(c: CheckContext) -> CheckResult:
     what = first.get("message") or first.get("text") or f"{first.get('url')} {first.get('error') or first.get('status')}"
     ev = {**probs, "first": what}
     if click_sent_order(d):  # the order still went out: noise, not the reason the click fails
-        return CheckResult(Status.WARN, T(zh=f"页面有 {n} 个脚本问题（{what}），但下单请求仍能发出",
+        return CheckResult(Status.WARN, T(zh=f"页面有 {n} 个脚本问题（{quoted(what)}），但下单请求仍能发出",
                                           en=f"{n} script problem(s) on the page ({what}), but the order request still leaves"), ev)
-    return CheckResult(Status.FAIL, T(zh=f"页面脚本出错：{what}", en=f"a page script failed: {what}"), ev)
+    return CheckResult(Status.FAIL, T(zh=f"页面脚本出错：{quoted(what)}", en=f"a page script failed: {what}"), ev)
 
 
 @check("browser.button-found", layer="browser", needs=(PAGE,), after=("browser.page-load",),
@@ -135,7 +136,7 @@ def button_found(c: CheckContext) -> CheckResult:
     if not b.get("visible"):
         return CheckResult(Status.FAIL, T(zh=f"下单按钮「{label}」存在但不可见", en=f"the order button \"{label}\" exists but is not visible"), ev)
     if b.get("found_by") == "heuristic" and sel:
-        return CheckResult(Status.PASS, T(zh=f"配置的选择器 {sel} 无匹配；按内置规则找到「{label}」",
+        return CheckResult(Status.PASS, T(zh=f"配置的选择器 `{sel}` 无匹配；按内置规则找到「{label}」",
                                           en=f"profile selector {sel} matches nothing; the built-in rules found \"{label}\""), ev)
     return CheckResult(Status.PASS, T(zh=f"找到下单按钮「{label}」", en=f"found the order button \"{label}\""), ev)
 
@@ -159,7 +160,7 @@ def button_enabled(c: CheckContext) -> CheckResult:
     ev = {"flags": flags, "load_signals": load_signals(d), "logged_in": d.get("logged_in"),
           "new_text": (d.get("feedback") or {}).get("new_text", [])}
     if flags:
-        return CheckResult(Status.FAIL, T(zh=f"下单按钮被禁用（{', '.join(flags)}），页面没有说明原因",
+        return CheckResult(Status.FAIL, T(zh=f"下单按钮被禁用（{'、'.join(f'`{x}`' for x in flags)}），页面没有说明原因",
                                           en=f"the order button is disabled ({', '.join(flags)}) and the page gives no reason"), ev)
     return CheckResult(Status.PASS, T(zh="下单按钮可用", en="the order button is enabled"), ev)
 

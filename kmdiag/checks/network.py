@@ -123,13 +123,14 @@ def _dns_resolve(c: CheckContext) -> CheckResult:
                           "config_error": d.get("config_error")}
     if failed:
         names = ", ".join(f"{r['host']} ({r['failure']})" for r in failed)
+        names_zh = "，".join(f"{r['host']}（{r['failure']}）" for r in failed)
         ev.update(failed=[r["host"] for r in failed], failures=sorted({r["failure"] for r in failed}),
                   trusted_answered=all(r["trusted_answered"] for r in failed),
                   site_gone=all(r["failure"] == "NXDOMAIN" and not r["trusted_answered"] for r in failed))
         if ev["site_gone"]:
-            return CheckResult(Status.FAIL, T(zh=f"域名在任何解析器上都不存在：{names}（可能域名已过期或写错）",
+            return CheckResult(Status.FAIL, T(zh=f"域名在任何解析器上都不存在：{names_zh}（可能域名已过期或写错）",
                                               en=f"the name does not exist on any resolver: {names} (expired or mistyped domain?)"), ev)
-        return CheckResult(Status.FAIL, T(zh=f"用户的 DNS 解析失败：{names}", en=f"the user's resolver failed: {names}"), ev)
+        return CheckResult(Status.FAIL, T(zh=f"用户的 DNS 解析失败：{names_zh}", en=f"the user's resolver failed: {names}"), ev)
     if not rows:
         return CheckResult(Status.PASS, T(zh="目标是 IP 地址，无需解析", en="the target is an IP address; nothing to resolve"), ev)
     if slow:
@@ -175,4 +176,9 @@ def _dns_consistent(c: CheckContext) -> CheckResult:
         return CheckResult(Status.SKIP, T(zh="用户的 DNS 没有给出地址，无从比较（见解析检查）",
                                           en="the user's resolver gave no address to compare (see the resolve check)"), ev)
     how = ", ".join(f"{v['host']} ({v['reason']})" for v in judged)
-    return CheckResult(Status.PASS, T(zh=f"与可信解析器一致：{how}", en=f"consistent with the trusted resolver: {how}"), ev)
+    how_zh = "，".join(f"{v['host']}（{_REASON_ZH.get(v['reason'], v['reason'])}）" for v in judged)
+    return CheckResult(Status.PASS, T(zh=f"与可信解析器一致：{how_zh}", en=f"consistent with the trusted resolver: {how}"), ev)
+
+
+_REASON_ZH = {"ip-literal": "直接使用 IP 地址", "both-nxdomain": "两边都答域名不存在", "shared-address": "有相同的地址",
+              "tls-validated": "该地址上的证书证明它属于商城", "both-failed": "两边都解析失败"}

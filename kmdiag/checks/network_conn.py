@@ -14,6 +14,9 @@ from kmdiag.checks._netcommon import CERT_ZH, direct_only, dominant, err_zh
 from kmdiag.i18n import T
 from kmdiag.models import Status
 from kmdiag.registry import CheckContext, CheckResult, check
+from kmdiag.words import message_zh
+
+_PHASE_ZH = {"dns_ms": "DNS", "connect_ms": "连接", "tls_ms": "TLS", "ttfb_ms": "首字节", "transfer_ms": "传输"}
 
 
 @check("network.tcp-connect", layer="network", needs=("network.tcp",),
@@ -90,7 +93,7 @@ def _tls_check(c: CheckContext) -> CheckResult:
         r = bad[0]
         ev.update(problem=r["problem"], issuer_cn=r["issuer_cn"], verify_error=r["verify_error"], kind="certificate")
         return CheckResult(Status.FAIL, T(
-            zh=f"{r['host']} 在 {r['address']} 上的证书有问题（{CERT_ZH.get(r['problem'], r['problem'])}）：签发者 {r['issuer_cn']}，{r['verify_error'] or '不在预期签发者之列'}",
+            zh=f"{r['host']} 在 {r['address']} 上的证书有问题（{CERT_ZH.get(r['problem'], r['problem'])}）：签发者「{r['issuer_cn']}」，{message_zh(r['verify_error']) if r['verify_error'] else '不在预期签发者之列'}",
             en=f"the certificate for {r['host']} at {r['address']} is wrong ({r['problem']}): issuer {r['issuer_cn']}, "
                f"{r['verify_error'] or 'not an expected issuer'}"), ev)
     verified = [r for r in rows if r["verified"]]
@@ -109,7 +112,7 @@ def _tls_check(c: CheckContext) -> CheckResult:
     if soon:
         return CheckResult(Status.WARN, T(zh=f"证书将在 {soon[0]['days_left']:.0f} 天内过期", en=f"the certificate expires in {soon[0]['days_left']:.0f} days"), ev)
     issuer = rows[0]["issuer_cn"]
-    return CheckResult(Status.PASS, T(zh=f"证书有效，签发者 {issuer}", en=f"certificate valid, issued by {issuer}"), ev)
+    return CheckResult(Status.PASS, T(zh=f"证书有效，签发者「{issuer}」", en=f"certificate valid, issued by {issuer}"), ev)
 
 
 @check("network.http", layer="network", needs=("network.http",),
@@ -136,8 +139,13 @@ def http_check(c: CheckContext) -> CheckResult:
             if (r.get(phase) or 0) > limit:
                 over.append(f"{phase[:-3]} {r[phase]:.0f}>{limit} ms")
     r0 = answered[0]
-    phases = " ".join(f"{p[:-3]} {r0[p]:.0f}" for p in ("dns_ms", "connect_ms", "tls_ms", "ttfb_ms", "transfer_ms") if r0.get(p) is not None)
+    shown = [p for p in ("dns_ms", "connect_ms", "tls_ms", "ttfb_ms", "transfer_ms") if r0.get(p) is not None]
+    phases = " ".join(f"{p[:-3]} {r0[p]:.0f}" for p in shown)
+    phases_zh = "，".join(f"{_PHASE_ZH[p]} {r0[p]:.0f}" for p in shown)
     if over:
         ev["over_budget"] = over
-        return CheckResult(Status.WARN, T(zh="部分阶段超出预算：" + ", ".join(over), en="phases over budget: " + ", ".join(over)), ev)
-    return CheckResult(Status.PASS, T(zh=f"HTTP {r0['status']}，各阶段（ms）：{phases}", en=f"HTTP {r0['status']}, phases (ms): {phases}"), ev)
+        over_zh = [f"{_PHASE_ZH[p]} {r[p]:.0f} ms（预算 {limit} ms）" for r in answered
+                   for p, limit in (("dns_ms", b.dns_ms), ("connect_ms", b.connect_ms), ("tls_ms", b.tls_ms),
+                                    ("ttfb_ms", b.ttfb_ms)) if (r.get(p) or 0) > limit]
+        return CheckResult(Status.WARN, T(zh="部分阶段超出预算：" + "，".join(over_zh), en="phases over budget: " + ", ".join(over)), ev)
+    return CheckResult(Status.PASS, T(zh=f"HTTP {r0['status']}，各阶段耗时（ms）：{phases_zh}", en=f"HTTP {r0['status']}, phases (ms): {phases}"), ev)

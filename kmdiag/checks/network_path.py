@@ -8,12 +8,15 @@ are reported with their error kind, not folded into "slow".
 
 from __future__ import annotations
 
+import math
+import statistics
 from typing import Any
 
 from kmdiag.checks._netcommon import dominant, err_zh
 from kmdiag.i18n import T
 from kmdiag.models import Status
 from kmdiag.registry import CheckContext, CheckResult, check
+from kmdiag.words import endpoint_zh
 
 
 def percentile(values: list[float], pct: float) -> float | None:
@@ -25,25 +28,67 @@ def percentile(values: list[float], pct: float) -> float | None:
     return round(s[lo] + (s[hi] - s[lo]) * (k - lo), 1)
 
 
-def series_stats(series: dict[str, Any]) -> dict[str, Any]:
-    """p50/p95/jitter/loss of one series; the time is time-to-first-byte when known (it leaves out
-    connection set-up, which the first request of a series pays alone)."""
+MIN_ANSWERS = 3  # fewer answers than this cannot make a link "slow" (one bad moment is not a link)
+MIN_SLOW_SHARE = 0.3  # ... nor can fewer than this share of the answers being over budget
+
+
+def min_slow(answered: int) -> int:
+    """How many samples must be over budget before a series counts as slow or shaky."""
+    return max(MIN_ANSWERS, math.ceil(MIN_SLOW_SHARE * answered))
+
+
+def series_stats(series: dict[str, Any], budget: Any = None) -> dict[str, Any]:
+    """Robust statistics of one series: median, p90/p95, a jitter that one outlier cannot inflate
+    (the median of successive differences), loss, and how many samples were over the budgets.
+
+    The time is time-to-first-byte when known (it leaves out connection set-up, which the first
+    request of a series pays alone).
+    """
     samples = series.get("samples", [])
     answered = [s for s in samples if s.get("status") is not None]
     times = [float(s.get("ttfb_ms") if s.get("ttfb_ms") is not None else s.get("ms") or 0) for s in answered]
-    jitter = round(sum(abs(a - b) for a, b in zip(times, times[1:], strict=False)) / (len(times) - 1), 1) if len(times) > 1 else 0.0
+    diffs = [abs(a - b) for a, b in zip(times, times[1:], strict=False)]
+    jitter = round(statistics.median(diffs), 1) if diffs else 0.0
     failures = [s for s in samples if s.get("status") is None]
-    return {"attempted": len(samples), "answered": len(answered), "p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95),
-            "jitter_ms": jitter, "loss_pct": round(100 * len(failures) / len(samples), 1) if samples else None,
-            "error_kind": dominant([s.get("error_kind") for s in failures]), "statuses": [s.get("status") for s in answered]}
+    p50 = percentile(times, 50)
+    out = {"attempted": len(samples), "answered": len(answered), "samples": len(answered), "p50_ms": p50,
+           "p90_ms": percentile(times, 90), "p95_ms": percentile(times, 95), "max_ms": round(max(times), 1) if times else None,
+           "jitter_ms": jitter, "failures": len(failures),
+           "loss_pct": round(100 * len(failures) / len(samples), 1) if samples else None,
+           "error_kind": dominant([s.get("error_kind") for s in failures]), "statuses": [s.get("status") for s in answered],
+           "min_slow": min_slow(len(answered)), "stopped": series.get("stopped")}
+    if budget is not None:
+        out["slow_samples"] = sum(1 for t in times if t > budget.ttfb_ms)
+        out["off_median"] = sum(1 for t in times if p50 is not None and abs(t - p50) > budget.jitter_ms)
+    return out
+
+
+def _judge(s: dict[str, Any], b: Any) -> tuple[bool, bool, bool]:
+    """(slow, shaky, lossy) for one series, each needing a minimum count of bad samples."""
+    enough = s["answered"] >= MIN_ANSWERS
+    slow = enough and (s["p50_ms"] or 0) > b.ttfb_ms and s.get("slow_samples", 0) >= s["min_slow"]
+    shaky = enough and s["jitter_ms"] > b.jitter_ms and s.get("off_median", 0) >= s["min_slow"]
+    lossy = (s["loss_pct"] or 0) > b.loss_pct and s["failures"] >= 2 and s["error_kind"] != "timeout"
+    return slow, shaky, lossy
+
+
+def _describe(stats: dict[str, dict[str, Any]], lang: str) -> str:
+    if lang == "zh":
+        return "；".join(f"{endpoint_zh(n)}：p50 {s['p50_ms']} ms，p95 {s['p95_ms']} ms，抖动 {s['jitter_ms']} ms，"
+                        f"丢包 {s['loss_pct']}%（{s['attempted']} 个样本，{s.get('slow_samples', 0)} 个超出预算）"
+                        for n, s in stats.items())
+    return "; ".join(f"{n}: p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, jitter {s['jitter_ms']} ms, loss {s['loss_pct']}% "
+                     f"({s['attempted']} samples, {s.get('slow_samples', 0)} over budget)" for n, s in stats.items())
 
 
 @check("network.latency", layer="network", needs=("network.latency",),
        title=T(zh="网络延迟、抖动与丢包在预算内", en="Latency, jitter and loss are within budget"))
 def latency_check(c: CheckContext) -> CheckResult:
     b = c.profile.network.budgets
-    stats = {name: series_stats(s) for name, s in c.data("network.latency").get("series", {}).items()}
-    ev: dict[str, Any] = {"series": stats, "budget": {"ttfb_ms": b.ttfb_ms, "jitter_ms": b.jitter_ms, "loss_pct": b.loss_pct}}
+    stats = {name: series_stats(s, b) for name, s in c.data("network.latency").get("series", {}).items()}
+    ev: dict[str, Any] = {"series": stats, "budget": {"ttfb_ms": b.ttfb_ms, "jitter_ms": b.jitter_ms, "loss_pct": b.loss_pct},
+                          "samples": sum(s["attempted"] for s in stats.values()),
+                          "rule": {"min_answers": MIN_ANSWERS, "min_slow_share": MIN_SLOW_SHARE}}
     if not stats:
         return CheckResult(Status.SKIP, T(zh="没有测量", en="nothing was measured"), ev)
     if all(s["error_kind"] == "unsupported" for s in stats.values()):
@@ -54,21 +99,26 @@ def latency_check(c: CheckContext) -> CheckResult:
         ev["error_kind"] = kind
         return CheckResult(Status.FAIL, T(zh=f"所有请求都没有回应：{err_zh(kind)}", en=f"no request was answered: {kind}"), ev)
     live = {n: s for n, s in stats.items() if s["answered"]}
-    slow = [n for n, s in live.items() if (s["p50_ms"] or 0) > b.ttfb_ms]
-    shaky = [n for n, s in live.items() if s["jitter_ms"] > b.jitter_ms]
-    lossy = [n for n, s in stats.items() if (s["loss_pct"] or 0) > b.loss_pct and s["error_kind"] != "timeout"]
-    desc = "; ".join(f"{n}: p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, jitter {s['jitter_ms']} ms, loss {s['loss_pct']}%"
-                     for n, s in stats.items())
+    verdicts = {n: _judge(s, b) for n, s in stats.items()}
+    slow = [n for n in live if verdicts[n][0]]
+    shaky = [n for n in live if verdicts[n][1]]
+    lossy = [n for n in stats if verdicts[n][2]]
+    desc = T(zh=_describe(stats, "zh"), en=_describe(stats, "en"))
     if len(slow) == len(stats) or (lossy and len(lossy) == len(stats)) or (shaky and len(shaky) == len(stats)):
         ev["kind"] = "slow"
         ev.update(slow=slow, jittery=shaky, lossy=lossy)
-        return CheckResult(Status.FAIL, T(zh=f"网络又慢又不稳，静态页和下单接口都超出预算（{b.ttfb_ms} ms）：{desc}",
-                                          en=f"the link is slow or unstable on every endpoint, static and API alike (budget {b.ttfb_ms} ms): {desc}"), ev)
+        return CheckResult(Status.FAIL, T(zh=f"网络又慢又不稳，静态页和下单接口都超出预算（{b.ttfb_ms} ms）：{desc.zh}",
+                                          en=f"the link is slow or unstable on every endpoint, static and API alike (budget {b.ttfb_ms} ms): {desc.en}"), ev)
     if slow or shaky or lossy or len(live) < len(stats):
         ev.update(kind="partial", slow=slow, jittery=shaky, lossy=lossy)
-        return CheckResult(Status.WARN, T(zh=f"只有部分接口慢或失败（更像平台而非网络的问题）：{desc}",
-                                          en=f"only some endpoints are slow or failing (more the platform than the link): {desc}"), ev)
-    return CheckResult(Status.PASS, T(zh=f"延迟正常：{desc}", en=f"latency is fine: {desc}"), ev)
+        return CheckResult(Status.WARN, T(zh=f"只有部分接口慢或失败（更像平台而非网络的问题）：{desc.zh}",
+                                          en=f"only some endpoints are slow or failing (more the platform than the link): {desc.en}"), ev)
+    few = [n for n, s in live.items() if s["answered"] < MIN_ANSWERS]
+    if few:
+        ev["kind"] = "few-samples"
+        return CheckResult(Status.WARN, T(zh=f"样本太少，无法可靠判断延迟：{desc.zh}",
+                                          en=f"too few samples to judge the latency reliably: {desc.en}"), ev)
+    return CheckResult(Status.PASS, T(zh=f"延迟正常：{desc.zh}", en=f"latency is fine: {desc.en}"), ev)
 
 
 @check("network.captive-portal", layer="network", needs=("network.captive-portal",),

@@ -9,6 +9,7 @@ from kmdiag.checks._payment import DONE, money, order, provider, provider_paid, 
 from kmdiag.i18n import T
 from kmdiag.models import Status
 from kmdiag.registry import CheckContext, CheckResult, check
+from kmdiag.words import message_zh, quoted, status_zh
 
 CMD = ("payment",)
 
@@ -19,7 +20,7 @@ def order_found(c: CheckContext) -> CheckResult:
     o = order(c)
     ev = {k: o.get(k) for k in ("order_id", "url", "http_status", "status", "raw_status", "amount", "error")}
     if o.get("error"):
-        return CheckResult(Status.ERROR, T(zh=f"无法读取店铺订单：{o['error']}", en=f"could not read the shop's order: {o['error']}"), ev)
+        return CheckResult(Status.ERROR, T(zh=f"无法读取店铺订单：{message_zh(o['error'])}", en=f"could not read the shop's order: {o['error']}"), ev)
     if o.get("refused"):  # HTTP 200 with a refusal code (profile ``api``): the shop's own words decide
         ev.update(api_code=o.get("api_code"), message=o.get("message"))
         said = f"：「{o.get('message')}」" if o.get("message") else ""
@@ -28,7 +29,7 @@ def order_found(c: CheckContext) -> CheckResult:
                                              + (f": 「{o.get('message')}」" if o.get("message") else "")), ev)
     if not o.get("found"):
         return CheckResult(Status.FAIL, T(zh=f"店铺没有订单 {o.get('order_id')}", en=f"the shop has no order {o.get('order_id')}"), ev)
-    return CheckResult(Status.PASS, T(zh=f"店铺订单状态：{o.get('status')}，金额 {o.get('amount')}",
+    return CheckResult(Status.PASS, T(zh=f"店铺订单状态：{status_zh(o.get('status'))}，金额 {o.get('amount')}",
                                       en=f"shop order status: {o.get('status')}, amount {o.get('amount')}"), ev)
 
 
@@ -39,12 +40,12 @@ def provider_paid_check(c: CheckContext) -> CheckResult:
     ev = {k: p.get(k) for k in ("kind", "found", "paid", "status", "amount", "trade_no", "paid_at", "error", "retry_after")}
     ev["paid_at_local"] = when(p.get("paid_at")) if p.get("paid_at") else None
     if p.get("error"):
-        return CheckResult(Status.ERROR, T(zh=f"支付渠道没有给出答案：{p['error']}", en=f"the provider did not answer: {p['error']}"), ev)
+        return CheckResult(Status.ERROR, T(zh=f"支付渠道没有给出答案：{message_zh(p['error'])}", en=f"the provider did not answer: {p['error']}"), ev)
     if not p.get("found"):
         return CheckResult(Status.FAIL, T(zh="支付渠道没有这笔交易（买家没有发起或完成付款）",
                                           en="the provider has no such trade (the buyer never started or finished paying)"), ev)
     if not p.get("paid"):
-        return CheckResult(Status.FAIL, T(zh=f"支付渠道显示未付款（状态 {p.get('status')}）",
+        return CheckResult(Status.FAIL, T(zh=f"支付渠道显示未付款（状态：{status_zh(p.get('status'))}）",
                                           en=f"the provider says not paid (status {p.get('status')})"), ev)
     return CheckResult(Status.PASS, T(zh=f"支付渠道已收款 {p.get('amount')}，时间 {when(p.get('paid_at'))}，交易号 {p.get('trade_no')}",
                                       en=f"the provider took {p.get('amount')} at {when(p.get('paid_at'))}, trade no. {p.get('trade_no')}"), ev)
@@ -99,15 +100,15 @@ def status_consistent(c: CheckContext) -> CheckResult:
     if st is None:
         return CheckResult(Status.SKIP, T(zh="没有读到店铺的订单状态", en="the shop's order status could not be read"), ev)
     if paid is None:
-        return CheckResult(Status.ERROR, T(zh=f"无法向渠道核实；店铺状态 {st}", en=f"could not confirm with the provider; shop status {st}"), ev)
+        return CheckResult(Status.ERROR, T(zh=f"无法向渠道核实；店铺状态：{status_zh(st)}", en=f"could not confirm with the provider; shop status {st}"), ev)
     if paid and st == "processing":  # the shop took the payment; delivery is in progress (or the endpoint cannot tell)
         return CheckResult(Status.WARN, T(zh="渠道已收款，店铺显示处理中（已入账，发货未确认）",
                                           en="the provider was paid; the shop says processing (payment recorded, delivery not confirmed)"), ev)
     if paid and st not in DONE:
-        return CheckResult(Status.FAIL, T(zh=f"渠道已收款，但店铺订单仍是 {st}", en=f"the provider was paid, yet the shop order is still {st}"), ev)
+        return CheckResult(Status.FAIL, T(zh=f"渠道已收款，但店铺订单仍是{status_zh(st)}", en=f"the provider was paid, yet the shop order is still {st}"), ev)
     if not paid and st in DONE:
         return CheckResult(Status.WARN, T(zh="店铺订单已完成，但渠道显示未付款", en="the shop order is completed, but the provider says unpaid"), ev)
-    return CheckResult(Status.PASS, T(zh=f"两边一致：渠道{'已' if paid else '未'}付款，店铺 {st}",
+    return CheckResult(Status.PASS, T(zh=f"两边一致：渠道{'已' if paid else '未'}付款，店铺订单{status_zh(st)}",
                                       en=f"both agree: provider {'paid' if paid else 'unpaid'}, shop {st}"), ev)
 
 
@@ -145,8 +146,8 @@ def delivery(c: CheckContext) -> CheckResult:
     st, info = o.get("status"), str(o.get("info") or "")
     ev = {"platform_status": st, "info": info[:200]}
     if st in ("abnormal", "failed") or "卡密不足" in info or "out of stock" in info.lower():
-        return CheckResult(Status.FAIL, T(zh=f"订单状态 {st}：{info or '发货失败'}", en=f"order status {st}: {info or 'delivery failed'}"), ev)
-    return CheckResult(Status.PASS, T(zh=f"没有发货失败的迹象（状态 {st}）", en=f"no sign of a failed delivery (status {st})"), ev)
+        return CheckResult(Status.FAIL, T(zh=f"订单状态：{status_zh(st)}，{quoted(info) if info else '发货失败'}", en=f"order status {st}: {info or 'delivery failed'}"), ev)
+    return CheckResult(Status.PASS, T(zh=f"没有发货失败的迹象（状态：{status_zh(st)}）", en=f"no sign of a failed delivery (status {st})"), ev)
 
 
 @check("payment.review-hold", layer="payment", commands=CMD, needs=("payment.order",), after=("payment.order-found",),

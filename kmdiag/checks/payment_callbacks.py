@@ -26,6 +26,7 @@ from kmdiag.checks._payment import (
 from kmdiag.i18n import T
 from kmdiag.models import Status
 from kmdiag.registry import CheckContext, CheckResult, check
+from kmdiag.words import page_text, quoted
 
 CMD = ("payment",)
 CB = ("payment.callbacks",)
@@ -85,9 +86,11 @@ def _reply(c: CheckContext) -> CheckResult:
     if ok:
         return CheckResult(Status.PASS, T(zh=f"{len(cbs)} 次回调中 {len(ok)} 次被正确应答", en=f"{len(ok)} of {len(cbs)} callback(s) accepted"), ev)
     last = cbs[-1]
-    why = last.get("reason") or last.get("reply") or last.get("status")
-    return CheckResult(Status.FAIL, T(zh=f"共 {len(cbs)} 次回调，没有一次被接受；最后一次：HTTP {last.get('status')}，{why}",
-                                      en=f"none of {len(cbs)} callback(s) was accepted; last: HTTP {last.get('status')}, {why}"), ev)
+    # The shop's own words (its log's reason, or its reply without an error page's markup).
+    why = page_text(last.get("reason") or last.get("reply") or "")
+    why_zh = quoted(why) if why else "没有应答内容"
+    return CheckResult(Status.FAIL, T(zh=f"共 {len(cbs)} 次回调，没有一次被接受；最后一次：HTTP {last.get('status')}，{why_zh}",
+                                      en=f"none of {len(cbs)} callback(s) was accepted; last: HTTP {last.get('status')}, {why or 'no reply'}"), ev)
 
 
 @check("payment.callback-signature", layer="payment", commands=CMD, needs=CB,

@@ -82,9 +82,11 @@ def notify_url(c: CheckContext) -> CheckResult:
     for t in others:
         hits = [cb for cb in callbacks(c) if cb.get("path") == t.get("path")]
         if t.get("status") in (404, 405) or any(cb.get("status") in (404, 405) for cb in hits):
+            # The route's own answer when it was probed, else what the callbacks got (never "HTTP None").
+            status = t.get("status") or next((cb.get("status") for cb in hits if cb.get("status")), "?")
             problems.append(("registered-path", T(
-                zh=f"渠道的回调打到了 {t.get('path')}（{len(hits)} 次，HTTP {t.get('status')}），而店铺的回调路由是 {conf.get('path')}",
-                en=f"the provider's callbacks hit {t.get('path')} ({len(hits)} time(s), HTTP {t.get('status')}), but the shop's route is {conf.get('path')}")))
+                zh=f"渠道的回调打到了 {t.get('path')}（{len(hits)} 次，HTTP {status}），而店铺的回调路由是 {conf.get('path')}",
+                en=f"the provider's callbacks hit {t.get('path')} ({len(hits)} time(s), HTTP {status}), but the shop's route is {conf.get('path')}")))
             ev.setdefault("wrong_paths", []).append(_brief(t) | {"callbacks": len(hits)})
     ev["paths_seen"] = sorted(p for p in seen_paths if p)
     probed = bool(c.data("payment.notify-url").get("handler_probed"))

@@ -15,6 +15,7 @@ from kmdiag.checks.network_path import percentile
 from kmdiag.i18n import T
 from kmdiag.models import Status
 from kmdiag.registry import CheckContext, CheckResult, check
+from kmdiag.words import endpoint_zh, error_kind_zh, message_zh
 
 
 def kind_of(r: dict[str, Any], role: str = "") -> str:
@@ -59,7 +60,7 @@ def reachable(c: CheckContext) -> CheckResult:
     if not every or all(k == "transport" for k in every):
         errs = sorted({e for r in rows for e in r["errors"]})
         ev["transport_errors"] = errs
-        return CheckResult(Status.SKIP, T(zh=f"没能与商城通信（{', '.join(errs) or d.get('route_error')}），见网络层检查",
+        return CheckResult(Status.SKIP, T(zh=f"没能与商城通信（{'、'.join(error_kind_zh(e) for e in errs) or message_zh(d.get('route_error'))}），见网络层检查",
                                           en=f"could not talk to the shop ({', '.join(errs) or d.get('route_error')}); see the network checks"), ev)
     pages = _pages(rows)
     broken_pages = [r for r in pages if r["kinds"] and all(k == "broken" for k in r["kinds"] if k != "transport")
@@ -70,18 +71,22 @@ def reachable(c: CheckContext) -> CheckResult:
         ev["broken"] = [r["url"] for r in broken_pages]
         what = "; ".join(f"{r['roles'][0]} {r['statuses'][0] or (r['errors'][0] if r['errors'] else '?')}"
                          for r in broken_pages)
-        return CheckResult(Status.FAIL, T(zh=f"商城页面与健康检查都返回 5xx 或断开连接：{what}",
+        what_zh = "；".join(f"{endpoint_zh(r['roles'][0])} "
+                           f"{r['statuses'][0] or (error_kind_zh(r['errors'][0]) if r['errors'] else '?')}" for r in broken_pages)
+        return CheckResult(Status.FAIL, T(zh=f"商城页面与健康检查都返回 5xx 或断开连接：{what_zh}",
                                           en=f"the shop's pages and health endpoint answer 5xx or drop the connection: {what}"), ev)
     if broken_any:
         ev["kind"] = "partial"
         what = "; ".join(f"{r['roles'][0]} {r['statuses']}" for r in broken_any)
-        return CheckResult(Status.WARN, T(zh=f"部分接口出错：{what}", en=f"some endpoints fail: {what}"), ev)
+        what_zh = "；".join(f"{endpoint_zh(r['roles'][0])} {'、'.join(str(x) for x in r['statuses'])}" for r in broken_any)
+        return CheckResult(Status.WARN, T(zh=f"部分接口出错：{what_zh}", en=f"some endpoints fail: {what}"), ev)
     missing = [r for r in pages if 404 in r["statuses"]]
     if missing:
         return CheckResult(Status.WARN, T(zh="页面返回 404（配置文件里的路径可能不对）：" + ", ".join(r["url"] for r in missing),
                                           en="pages answer 404 (the profile's paths may be wrong): " + ", ".join(r["url"] for r in missing)), ev)
     summary = ", ".join(f"{r['roles'][0]} {r['statuses'][0]}" for r in rows if r["statuses"])
-    return CheckResult(Status.PASS, T(zh=f"都有回应：{summary}", en=f"all answer: {summary}"), ev)
+    summary_zh = "，".join(f"{endpoint_zh(r['roles'][0])} {r['statuses'][0]}" for r in rows if r["statuses"])
+    return CheckResult(Status.PASS, T(zh=f"都有回应：{summary_zh}", en=f"all answer: {summary}"), ev)
 
 
 @check("platform.load", layer="platform", needs=("platform.http",),
@@ -106,7 +111,9 @@ def load(c: CheckContext) -> CheckResult:
         parts_zh, parts_en = [], []
         if shed:
             codes = ", ".join(f"{r['roles'][0]} {sorted({s for s in r['statuses'] if s})}" for r in shed)
-            parts_zh.append(f"返回限流状态码 {codes}" + (f"，Retry-After {ra}" if ra else ""))
+            codes_zh = "，".join(f"{endpoint_zh(r['roles'][0])} {'、'.join(str(s) for s in sorted({s for s in r['statuses'] if s}))}"
+                                for r in shed)
+            parts_zh.append(f"返回限流状态码（{codes_zh}）" + (f"，Retry-After {ra} 秒" if ra else ""))
             parts_en.append(f"answers load-shedding codes {codes}" + (f", Retry-After {ra}" if ra else ""))
         if api_slow:
             parts_zh.append(f"下单接口 p50 {a50} ms，远高于静态页的 {s50} ms")

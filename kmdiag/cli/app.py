@@ -17,7 +17,6 @@ try:  # newer typer vendors click
 except ImportError:  # pragma: no cover
     from click import exceptions as _cx
 
-from kmdiag import __version__
 from kmdiag.errors import KmdiagError
 from kmdiag.exit_codes import ExitCode
 
@@ -26,7 +25,7 @@ app = typer.Typer(
     help="A doctor for virtual-goods shops (卡盟 / 发卡): why the order button does nothing (order), "
     "why a paid order is still pending (payment).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -48,6 +47,7 @@ OnlyOpt = Annotated[str | None, typer.Option("--only", help="Layers to run: netw
 SkipOpt = Annotated[str | None, typer.Option("--skip", help="Layers to leave out.")]
 SmokeOpt = Annotated[bool, typer.Option("--smoke", help="CI mode: report only what was observed; healthy exits 0.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Text format: every check with its timings, and the network phases.")]
 
 
 LANGS = ("zh", "en")
@@ -76,9 +76,10 @@ def order(
     skip: SkipOpt = None,
     submit: Annotated[bool, typer.Option("--submit", help="Let the diagnostic click really send the order.")] = False,
     smoke: SmokeOpt = False,
-    browser: Annotated[str | None, typer.Option("--browser", help="Path of the browser to drive (or KMDIAG_BROWSER).")] = None,
+    browser: Annotated[str | None, typer.Option("--browser", help="chrome | msedge | chromium (an installed browser by name) or the PATH of one (or KMDIAG_BROWSER).")] = None,
     trace: Annotated[bool, typer.Option("--trace", help="Save a Playwright trace with the evidence.")] = False,
     token_env: Annotated[str | None, typer.Option("--token-env", help="Environment variable holding your session token.")] = None,
+    verbose: VerboseOpt = False,
     my_browser: Annotated[str | None, typer.Option(
         "--my-browser", metavar="[chrome|msedge|chromium]",
         help="Also run the check in a private copy of your own browser profile and name what differs (asks first).")] = None,
@@ -93,6 +94,12 @@ def order(
 
     _check_choice("--format", format, FORMATS)
     _check_choice("--fail-on", fail_on, ("fail", "warn"))
+    if browser:
+        import os
+
+        from kmdiag.browser.launcher import choose
+
+        browser = choose(browser, os.environ)
     extra: dict[str, object] = {}
     if my_browser is not None or my_browser_profile:
         from kmdiag.cli.my_browser import consent
@@ -107,8 +114,8 @@ def order(
     code = run_diagnosis(RunOptions(
         command="order", url=url, profile=profile, demo=demo, faults=list(fault or []), fmt=format, output=output,
         evidence=evidence, lang=lang, timeout=timeout, fail_on=fail_on, only=only, skip=skip, submit=submit,
-        smoke=smoke, debug=debug, extra={"browser_path": browser, "trace": trace, "token_env": token_env,
-                                         "platform": platform, **extra},
+        smoke=smoke, debug=debug, verbose=verbose, extra={"browser_path": browser, "trace": trace, "token_env": token_env,
+                                                          "platform": platform, **extra},
     ))
     raise typer.Exit(code)
 
@@ -142,6 +149,7 @@ def payment(
     only: OnlyOpt = None,
     skip: SkipOpt = None,
     smoke: SmokeOpt = False,
+    verbose: VerboseOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Paid, but the order did not move: order state, provider record, callbacks, signature, notify URL."""
@@ -159,7 +167,7 @@ def payment(
     opts = RunOptions(
         command="payment", url=url, profile=profile, demo=demo, faults=list(fault or []), fmt=format, output=output,
         evidence=evidence, lang=lang, timeout=timeout, fail_on=fail_on, only=only, skip=skip, smoke=smoke, debug=debug,
-        extra={"order_id": order_id, "since": since, "orders_file": str(orders_file) if orders_file else None,
+        verbose=verbose, extra={"order_id": order_id, "since": since, "orders_file": str(orders_file) if orders_file else None,
                "concurrency": concurrency, "rate": rate, "yes": yes, "dry_run": dry_run, "platform": platform,
                "probe_notify": probe_notify},
     )
@@ -222,6 +230,18 @@ def version_cmd(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="A
     raise typer.Exit(version(verbose))
 
 
+@app.command("schema")
+def schema_cmd(
+    name: Annotated[str, typer.Argument(help="report (the JSON report) | sweep (one line of payment --sweep JSON).")] = "report",
+) -> None:
+    """Print the JSON Schema of a machine-readable output (schema_version names it)."""
+    from kmdiag import schemas
+
+    _check_choice("schema", name, schemas.NAMES)
+    sys.stdout.write(schemas.text(name))
+    raise typer.Exit(0)
+
+
 @profiles_app.command("list")
 def profiles_list() -> None:
     """The built-in profiles."""
@@ -254,16 +274,23 @@ def profiles_schema() -> None:
     raise typer.Exit(fn())
 
 
+_ARGV: list[str] = []
+
+
 def _version_callback(value: bool) -> None:
     if value:
-        print(f"kmdiag {__version__}")
-        raise typer.Exit(0)
+        from kmdiag.cli.catalogue import version
+
+        # ``-v --version`` and ``--version -v`` alike (eager options run in command-line order).
+        verbose = any(a in ("-v", "--verbose") for a in _ARGV)
+        raise typer.Exit(version(verbose))
 
 
 @app.callback()
 def _root(
     version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+                                          help="Print the version and exit (with -v: Chromium, Playwright, Python).")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="With --version: the browsers and Playwright too.")] = False,
 ) -> None:
     """kmdiag — 卡盟下单/支付诊断工具."""
 
@@ -307,11 +334,35 @@ def _interrupted(e: BaseException | None) -> int:
 
 
 def _run(argv: list[str]) -> int:
+    import os
+
     debug = "--debug" in argv
+    _ARGV[:] = argv
     argv = _optional_value(argv, "--my-browser", ("chrome", "msedge", "chromium"), "auto")
     try:
+        cmd = typer.main.get_command(app)
+        zh = False
+        if any(a in ("-h", "--help") for a in argv) or len(argv) == 0 or "--lang" in " ".join(argv):
+            from kmdiag.cli import help_zh
+
+            zh = help_zh.wants_zh(argv, os.environ)
+            if zh:
+                help_zh.translate(cmd)
+        extra: dict[str, object] = {}
+        if any(a in ("order", "payment") for a in argv):  # defaults from ~/.config/kmdiag/config.toml
+            from kmdiag.config import load
+
+            defaults = load(os.environ)
+            if defaults:
+                extra["default_map"] = defaults
         # Without standalone mode, click returns a command's exit code instead of raising.
-        rv = app(args=argv, prog_name="kmdiag", standalone_mode=False)
+        if zh:
+            from kmdiag.cli.help_zh import framework
+
+            with framework():
+                rv = cmd.main(args=argv, prog_name="kmdiag", standalone_mode=False, **extra)
+        else:
+            rv = cmd.main(args=argv, prog_name="kmdiag", standalone_mode=False, **extra)
         from kmdiag import signals
 
         if signals.state["caught"] is not None:  # typer swallowed the KeyboardInterrupt into an exit code

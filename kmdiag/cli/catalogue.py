@@ -39,16 +39,33 @@ def list_causes(lang: str | None, fmt: str | None) -> int:
 
 
 def version(verbose: bool) -> int:
+    """``kmdiag --version``; with ``-v`` also what a diagnosis would drive here (browsers, Playwright)."""
     from kmdiag import __version__
 
     print(f"kmdiag {__version__}")
     if verbose:
+        import os
         import platform
-        import shutil
+        from importlib import metadata
 
+        from kmdiag.browser.launcher import installed
+        from kmdiag.browser.versions import installed_browsers
+        from kmdiag.config import config_path
+
+        try:
+            pw = metadata.version("playwright")
+        except metadata.PackageNotFoundError:
+            pw = "not installed"
         print(f"python {platform.python_version()} on {platform.platform()}")
-        for exe in ("chromium", "chromium-browser", "google-chrome", "microsoft-edge", "dnsmasq"):
-            print(f"  {exe}: {shutil.which(exe) or '-'}")
+        print(f"playwright {pw}")
+        found = installed_browsers()
+        for b in found:
+            print(f"{b['family']} {b['version']}  ({b['path']})")
+        if not any(b["family"] == "chromium" for b in found):
+            print("chromium -")
+        names = installed(os.environ)
+        print("--browser: " + (", ".join(names) if names else "(none installed; give a PATH)"))
+        print(f"config: {config_path(os.environ)}")
     return 0
 
 

@@ -39,6 +39,7 @@ class RunOptions:
     submit: bool = False
     smoke: bool = False
     debug: bool = False
+    verbose: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -206,8 +207,8 @@ def run_diagnosis(opts: RunOptions) -> int:
                  and os.environ.get("TERM") != "dumb")
         width = None
         if color:
-            width = shutil.get_terminal_size((100, 24)).columns
-        out = render(report, fmt, lang=lang, redactor=redactor, color=color, width=width)
+            width = shutil.get_terminal_size((80, 24)).columns
+        out = render(report, fmt, lang=lang, redactor=redactor, color=color, width=width, verbose=opts.verbose)
         if opts.output:
             from kmdiag.outputs import write_text_atomic
 

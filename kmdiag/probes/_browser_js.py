@@ -157,7 +157,7 @@ INPUTS = r"""
 VISIBLE_TEXT = r"""() => (document.body ? document.body.innerText : '').split('\n').map(s => s.trim()).filter(Boolean)"""
 
 OUTLINE = r"""
-([target, cover]) => {
+([target, cover, labels]) => {
   const box = (b, color, label) => {
     if (!b) return;
     const d = document.createElement('div'); d.setAttribute('data-kmdiag-outline', '1');
@@ -167,8 +167,8 @@ OUTLINE = r"""
     t.style.cssText = `position:absolute;left:0;top:-20px;font:12px sans-serif;background:${color};color:#fff;padding:1px 4px;`;
     d.appendChild(t); document.body.appendChild(d);
   };
-  box(target, '#e3008c', 'order button');
-  box(cover, '#0078d4', 'covering element');
+  box(target, '#e3008c', (labels || [])[0] || 'order button');
+  box(cover, '#0078d4', (labels || [])[1] || 'covering element');
 }
 """
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from kmdiag.i18n import T
 from kmdiag.probes._base import Skip
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 def order_id(ctx: ProbeContext) -> str:
     oid = ctx.opt("order_id")
     if not oid:
-        raise Skip("no order number given (kmdiag payment ORDER_ID)")
+        raise Skip(T(zh="没有给出订单号（kmdiag payment 订单号）", en="no order number given (kmdiag payment ORDER_ID)"))
     from kmdiag.ids import check_order_id
 
     return check_order_id(str(oid))  # the CLI already refused bad ids; the Python API gets the same rule

@@ -338,13 +338,18 @@ async def _screenshot(ctx: ProbeContext, page: Any, state: dict[str, Any] | None
     if state and state.get("hit_relation") == "other":
         cover = (state.get("hit") or {}).get("box")
     try:
-        await _eval(ctx, page, js.OUTLINE, [state.get("box") if state else None, cover], 1.0)
+        zh = ctx.options.get("lang") == "zh"  # the picture's labels speak the report's language
+        labels = ["下单按钮", "遮挡按钮的元素"] if zh else ["order button", "covering element"]
+        await _eval(ctx, page, js.OUTLINE, [state.get("box") if state else None, cover, labels], 1.0)
         masks = [page.locator(sel) for sel in fill_sels]  # the shopper's phone/e-mail never lands in a picture
         await page.screenshot(path=str(path), mask=masks, mask_color="#8b949e", timeout=_within(ctx, 2.0) * 1000)
         await _eval(ctx, page, js.REMOVE_OUTLINE, None, 1.0)
     except Exception:  # _Unresponsive included: a picture is not worth the rest of the visit
         return None
-    desc = "product page, order button outlined" if state else "product page as the browser showed it"
+    if ctx.options.get("lang") == "zh":
+        desc = "商品页，已框出下单按钮" if state else "浏览器中看到的商品页"
+    else:
+        desc = "product page, order button outlined" if state else "product page as the browser showed it"
     ctx.artifacts.append(Artifact("screenshot", str(path), desc))
     return str(path)
 

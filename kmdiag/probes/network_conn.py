@@ -12,6 +12,7 @@ import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
+from kmdiag.i18n import T
 from kmdiag.probes._base import Skip
 from kmdiag.probes._context import ProbeContext
 from kmdiag.probes._netdns import addresses
@@ -46,7 +47,7 @@ async def tcp_probe(ctx: ProbeContext) -> dict[str, Any]:
     """TCP connect to every resolved address (IPv4 and IPv6), with timings."""
     tg = targets(ctx)
     if not tg and not ctx.data("network.dns"):
-        raise Skip("no DNS results to connect to")
+        raise Skip(T(zh="DNS 没有给出可连接的地址", en="no DNS results to connect to"))
     timeout = short_timeout(ctx, 3.0)
     results = await asyncio.gather(*(tcp_connect(t["address"], t["port"], timeout) for t in tg))
     return {"timeout_s": round(timeout, 2), "targets": [{**t, **r} for t, r in zip(tg, results, strict=True)]}
@@ -56,7 +57,7 @@ async def tcp_probe(ctx: ProbeContext) -> dict[str, Any]:
 async def tls_probe(ctx: ProbeContext) -> dict[str, Any]:
     """TLS handshake per address with SNI = host: chain trust, expiry, name, issuer, error text."""
     if urlsplit(ctx.profile.base_url).scheme != "https":
-        raise Skip("the shop is served over plain HTTP")
+        raise Skip(T(zh="商城使用明文 HTTP，没有 TLS", en="the shop is served over plain HTTP"))
     tls, ca_error = ssl_context(ctx.profile.network.ca_bundle)
     tg = [t for t in targets(ctx) if t["scheme"] == "https"]
     timeout = short_timeout(ctx, 4.0)

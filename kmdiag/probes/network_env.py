@@ -13,6 +13,7 @@ import asyncio
 import time
 from typing import Any
 
+from kmdiag.i18n import T
 from kmdiag.probes import _netproxy
 from kmdiag.probes._base import Skip
 from kmdiag.probes._context import ProbeContext
@@ -77,7 +78,7 @@ async def captive_probe(ctx: ProbeContext) -> dict[str, Any]:
     """Fetch the profile's portal-check URL (resolved like any other name) without following redirects."""
     cp = ctx.profile.network.captive_portal
     if cp is None:
-        raise Skip("the profile names no captive-portal check URL")
+        raise Skip(T(zh="配置没有给出公共 Wi-Fi 认证检测地址", en="the profile names no captive-portal check URL"))
     route = await user_route(ctx, cp.url)
     out: dict[str, Any] = {"url": cp.url, "expect_status": cp.expect_status, "expect_body": cp.expect_body,
                            "address": route["address"], "via_proxy": (route["proxy"] or {}).get("url")}

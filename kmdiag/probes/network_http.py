@@ -22,6 +22,8 @@ from kmdiag.registry import probe
 
 _MAX_ADDRESSES = 4
 _LATENCY_S = 12.0  # the series' own end: what it measured by then is reported, never cut off
+_SOFT_S = 5.0  # past this, a series with MIN_SAMPLES answers stops (a slow link needs no more to be judged)
+MIN_SAMPLES = 5
 
 
 def _system_dns(ctx: ProbeContext, host: str) -> dict[str, Any]:
@@ -82,11 +84,16 @@ async def _series(ctx: ProbeContext, method: str, url: str, n: int, route: dict[
         return out
     via_proxy = route["proxy"] is not None
     pool = make_pool(tls, route["pins"], route["proxy"])
+    started = time.monotonic()
     async with pool:
         for _ in range(n):
             timeout = series_timeout(ctx, ctx.profile, until)
             if timeout < 0.3:
                 out["stopped"] = "budget"
+                break
+            answered = sum(1 for x in samples if x.get("status") is not None)
+            if answered >= MIN_SAMPLES and time.monotonic() - started > _SOFT_S:
+                out["stopped"] = "enough"  # a slow link: enough samples to judge, the run has other work
                 break
             r = await fetch(pool, method, url, timeout=timeout, via_proxy=via_proxy)
             samples.append({k: r.get(k) for k in ("status", "ms", "ttfb_ms", "connect_ms", "tls_ms", "error",

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from kmdiag.i18n import T
 from kmdiag.ids import fill
 from kmdiag.probes._base import Skip
 from kmdiag.probes._context import ProbeContext
@@ -36,7 +37,8 @@ async def callbacks(ctx: ProbeContext) -> dict[str, Any]:
     oid = order_id(ctx)
     sources = ctx.profile.payment.callback_log.all_sources()
     if not sources:
-        raise Skip("the profile names no callback history (payment.callback_log: endpoint, files or sources)")
+        raise Skip(T(zh="配置没有给出回调记录来源（payment.callback_log：endpoint、files 或 sources）",
+                   en="the profile names no callback history (payment.callback_log: endpoint, files or sources)"))
     out: dict[str, Any] = {"order_id": oid, "observed_at": now(), "sources": [], "read": [], "callbacks": [],
                            "log_hits": []}
     results = await asyncio.gather(*(_read(ctx, src, oid) for src in sources))

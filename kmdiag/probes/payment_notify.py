@@ -18,6 +18,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from kmdiag.i18n import T
 from kmdiag.ids import fill
 from kmdiag.probes._base import Skip
 from kmdiag.probes._context import ProbeContext
@@ -35,7 +36,7 @@ async def notify_url(ctx: ProbeContext) -> dict[str, Any]:
 
     pay = ctx.profile.payment
     if not pay.notify_url:
-        raise Skip("the profile names no payment.notify_url")
+        raise Skip(T(zh="配置没有给出回调地址（payment.notify_url）", en="the profile names no payment.notify_url"))
     method = pay.provider.notify_method or DEFAULT_METHOD.get(pay.provider.kind, "POST")
     oid = str(ctx.opt("order_id") or PROBE_ORDER)
     configured = ctx.profile.url(fill(pay.notify_url, order_id=oid))  # acg-faka: …/callback.{order_id}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from kmdiag.apireply import judge
+from kmdiag.i18n import T
 from kmdiag.ids import fill
 from kmdiag.probes._base import Skip
 from kmdiag.probes._context import ProbeContext
@@ -22,7 +23,7 @@ async def platform_order(ctx: ProbeContext) -> dict[str, Any]:
     oid = order_id(ctx)
     pay = ctx.profile.payment
     if not pay.order_endpoint:
-        raise Skip("the profile names no payment.order_endpoint")
+        raise Skip(T(zh="配置没有给出订单查询接口（payment.order_endpoint）", en="the profile names no payment.order_endpoint"))
     url = ctx.profile.url(fill(pay.order_endpoint, order_id=oid))
     out: dict[str, Any] = {"order_id": oid, "url": url, "observed_at": now(), "found": False, "error": None}
     async with client(ctx) as c:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kmdiag.i18n import T
 from kmdiag.probes._base import Skip
 from kmdiag.probes._context import ProbeContext
 from kmdiag.probes._payment import client, now, order_id
@@ -24,7 +25,7 @@ async def provider_record(ctx: ProbeContext) -> dict[str, Any]:
     try:
         prov = make_provider(cfg, ctx.secrets)
     except ProviderConfigError as exc:
-        raise Skip(str(exc)) from None
+        raise Skip(T(zh=f"支付渠道配置不完整：「{exc}」", en=str(exc))) from None
     async with client(ctx, 6.0) as c:
         rec = await prov.query(c, oid)
     return {"kind": cfg.kind, "observed_at": now(), **rec.as_dict()}

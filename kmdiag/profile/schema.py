@@ -49,7 +49,8 @@ class Network(_M):
     expected_tls_issuers: list[str] = Field(default_factory=list)
     ca_bundle: str | None = Field(None, description="Extra CA file (PEM) to trust, e.g. a staging CA.")
     budgets: Budgets = Field(default_factory=Budgets)
-    latency_samples: int = Field(5, ge=1, le=50)
+    latency_samples: int = Field(12, ge=1, le=50, description="Requests per latency series (a slow link stops "
+                                 "after 5 answers and 5 s); medians and percentiles need a dozen.")
     static_path: str = Field("/", description="A static page used as the latency baseline.")
 
     @field_validator("trusted_resolvers", "hosts")

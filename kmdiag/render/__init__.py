@@ -50,7 +50,8 @@ def redacted(report: Report, redactor: Redactor) -> Report:
     )
 
 
-def render(report: Report, fmt: str, *, lang: str, redactor: Redactor, color: bool = False, width: int | None = None) -> str:
+def render(report: Report, fmt: str, *, lang: str, redactor: Redactor, color: bool = False, width: int | None = None,
+           verbose: bool = False) -> str:
     fn = renderer(fmt)
-    out = fn(redacted(report, redactor), lang=lang, redactor=redactor, color=color, width=width)
+    out = fn(redacted(report, redactor), lang=lang, redactor=redactor, color=color, width=width, verbose=verbose)
     return redactor.text(out)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kmdiag.models import LAYERS, Artifact, CauseMatch, Finding, Report, Status
-from kmdiag.render.text import L as TEXT_L
+from kmdiag.render.labels import TEXT as TEXT_L
 
 L: dict[str, dict[str, str]] = {
     "zh": {
@@ -172,3 +172,47 @@ def screenshot_bytes(report: Report, a: Artifact, max_bytes: int = 8_000_000) ->
         except (OSError, KeyError, zipfile.BadZipFile):
             return None
     return None
+
+
+def _timeline(report: Report) -> dict[str, Any]:
+    tl = report.meta.get("_timeline")
+    return tl if isinstance(tl, dict) else {}
+
+
+def layer_wall_ms(report: Report, fs: list[Finding]) -> float:
+    """Wall time of a group of checks: from the first start to the last end of the probes they read,
+    plus the checks' own time. Without a timeline (a report read back), the slowest check."""
+    tl = _timeline(report)
+    probes, checks = tl.get("probes") or {}, tl.get("checks") or {}
+    spans = []
+    own = 0.0
+    for f in fs:
+        ct = checks.get(f.id) or {}
+        own += float(ct.get("own_ms") or 0)
+        for p in ct.get("needs") or []:
+            pt = probes.get(p) or {}
+            if pt.get("start_ms") is not None:
+                spans.append((float(pt["start_ms"]), float(pt["start_ms"]) + float(pt.get("ms") or 0)))
+    if not spans:
+        return float(max((f.duration_ms for f in fs), default=0)) if not checks else own
+    return max(e for _, e in spans) - min(s for s, _ in spans) + own
+
+
+def case_ms(report: Report, fs: list[Finding]) -> dict[str, float]:
+    """Each check's own cost: its own time, plus a probe's time for the first check (in report order)
+    that reads that probe, so a probe shared by ten checks is counted once, not ten times."""
+    tl = _timeline(report)
+    probes, checks = tl.get("probes") or {}, tl.get("checks") or {}
+    if not checks:
+        return {f.id: float(f.duration_ms) for f in fs}
+    seen: set[str] = set()
+    out: dict[str, float] = {}
+    for f in fs:
+        ct = checks.get(f.id) or {}
+        ms = float(ct.get("own_ms") or 0)
+        new = [p for p in ct.get("needs") or [] if p not in seen]
+        if new:
+            ms += max(float((probes.get(p) or {}).get("ms") or 0) for p in new)
+            seen.update(new)
+        out[f.id] = ms
+    return out

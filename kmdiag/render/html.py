@@ -13,6 +13,7 @@ import json
 from html import escape
 from typing import Any
 
+from kmdiag.i18n import colon
 from kmdiag.models import Report, Status
 from kmdiag.redact import Redactor
 from kmdiag.render import _common as c
@@ -50,7 +51,7 @@ _MIME = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image
 def render(report: Report, *, lang: str, redactor: Redactor, **_: Any) -> str:
     t = c.t(lang)
     e = escape
-    title = f"{t['title']}: {report.command} · {report.profile}"
+    title = f"{t['title']}{colon(lang)}{report.command} · {report.profile}"
     out = ["<!DOCTYPE html>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head>', '<meta charset="utf-8">',
            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
            'style-src \'unsafe-inline\'">',
@@ -58,11 +59,11 @@ def render(report: Report, *, lang: str, redactor: Redactor, **_: Any) -> str:
            f"<title>{e(title)}</title>", f"<style>{CSS}</style>", "</head><body>",
            f'<p class="contents">{e(c.contents_line(report, lang))}</p>', f"<h1>{e(title)}</h1>",
            f'<p class="meta"><b class="status-{e(report.status)}" id="status">{e(t["status." + report.status])}</b>'
-           f" · {e(t['target'])}: <code>{e(report.target)}</code> · {e(t['started'])}: {e(report.started_at)}"
-           f" · {e(t['took'])}: {report.duration_ms / 1000:.1f} s</p>",
+           f" · {e(t['target'])}{colon(lang)}<code>{e(report.target)}</code> · {e(t['started'])}{colon(lang)}{e(report.started_at)}"
+           f" · {e(t['took'])}{colon(lang)}{report.duration_ms / 1000:.1f} s</p>",
            f"<p>{e(c.counts_line(report, lang))}</p>"]
     if report.unfinished:
-        out.append(f"<p class=\"s-warn\">{e(t['unfinished'])}: {e(', '.join(report.unfinished))}</p>")
+        out.append(f"<p class=\"s-warn\">{e(t['unfinished'])}{colon(lang)}{e(', '.join(report.unfinished))}</p>")
     out += _diagnosis(report, lang)
     out += _screenshots(report, lang)
     out += _checks(report, lang, redactor)
@@ -71,7 +72,7 @@ def render(report: Report, *, lang: str, redactor: Redactor, **_: Any) -> str:
         out.append(f"<h2>{e(t['artifacts'])}</h2><ul>")
         for a in report.artifacts:
             kind = c.KIND_LABEL.get(a.kind, (a.kind, a.kind))[0 if lang == "zh" else 1]
-            out.append(f"<li>{e(kind)}: <code>{e(a.path)}</code>{' — ' + e(a.description) if a.description else ''}</li>")
+            out.append(f"<li>{e(kind)}{colon(lang)}<code>{e(a.path)}</code>{' — ' + e(a.description) if a.description else ''}</li>")
         out.append("</ul>")
     if report.notes:
         out.append(f"<h2>{e(t['notes'])}</h2><ul>" + "".join(f"<li>{e(n.get(lang))}</li>" for n in report.notes)
@@ -115,7 +116,7 @@ def _screenshots(report: Report, lang: str) -> list[str]:
         data = c.screenshot_bytes(report, a)
         caption = e(a.description or a.path)
         if data is None:
-            out.append(f'<p class="meta">{caption}: {e(t["no_screenshot"])}</p>')
+            out.append(f'<p class="meta">{caption}{colon(lang)}{e(t["no_screenshot"])}</p>')
             continue
         mime = next((m for sig, m in _MIME.items() if data.startswith(sig)), "image/png")
         uri = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
@@ -135,7 +136,7 @@ def _checks(report: Report, lang: str, redactor: Redactor) -> list[str]:
             body = f"<p>{e(f.summary.get(lang))}</p>"
             causes = c.causes_for(report, f.id)
             if causes:
-                body += f"<p>{e(t['cause'])}: " + ", ".join(f"<code>{e(x.id)}</code>" for x in causes) + "</p>"
+                body += f"<p>{e(t['cause'])}{colon(lang)}" + ", ".join(f"<code>{e(x.id)}</code>" for x in causes) + "</p>"
             if f.evidence:
                 ev = json.dumps(redactor.data(f.evidence), ensure_ascii=False, indent=2, default=str)
                 body += f"<pre>{e(ev)}</pre>"

@@ -16,6 +16,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from kmdiag.i18n import colon, paren
 from kmdiag.models import Finding, Report, Status
 from kmdiag.redact import Redactor
 from kmdiag.render import _common as c
@@ -40,7 +41,7 @@ def _secs(ms: int | float) -> str:
 def render(report: Report, *, lang: str, redactor: Redactor, **_: Any) -> str:
     fail_on_warn = report.meta.get("fail_on") == "warn"
     root = ET.Element("testsuites", name=x(f"kmdiag {report.command} ({report.profile})"))
-    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "ms": 0}
+    totals: dict[str, Any] = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "ms": 0}
     suites = [(f"kmdiag.{layer}", fs) for layer, fs in c.by_layer(report)]
     for i, (name, fs) in enumerate(suites + [("kmdiag.diagnosis", [])]):
         suite = ET.SubElement(root, "testsuite", name=name, id=str(i), package="kmdiag", hostname="localhost",
@@ -50,11 +51,14 @@ def render(report: Report, *, lang: str, redactor: Redactor, **_: Any) -> str:
             for k, v in (("command", report.command), ("profile", report.profile), ("target", report.target),
                          ("status", report.status), ("lang", lang)):
                 ET.SubElement(props, "property", name=k, value=x(v))
-        n = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "ms": 0}
+        n: dict[str, Any] = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "ms": 0}
         if name == "kmdiag.diagnosis":
             _verdict(suite, report, lang, n)
+        own = c.case_ms(report, fs)
         for f in fs:
-            _case(suite, report, f, lang, redactor, n, fail_on_warn)
+            _case(suite, report, f, lang, redactor, n, fail_on_warn, own.get(f.id, f.duration_ms))
+        if fs:  # a suite's time is its layer's wall time, not the sum of checks that shared probes
+            n["ms"] = c.layer_wall_ms(report, fs)
         suite.set("tests", str(n["tests"]))
         suite.set("failures", str(n["failures"]))
         suite.set("errors", str(n["errors"]))
@@ -62,7 +66,7 @@ def render(report: Report, *, lang: str, redactor: Redactor, **_: Any) -> str:
         suite.set("time", _secs(n["ms"]))
         for k in totals:
             totals[k] += n[k]
-    for k in ("tests", "failures", "errors", "skipped"):
+    for k in ("tests", "failures", "errors"):  # junit-10.xsd allows no "skipped" on <testsuites>
         root.set(k, str(totals[k]))
     root.set("time", _secs(report.duration_ms))
     ET.indent(root)
@@ -70,51 +74,55 @@ def render(report: Report, *, lang: str, redactor: Redactor, **_: Any) -> str:
     return redactor.text('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n")
 
 
-def _case(suite: ET.Element, report: Report, f: Finding, lang: str, redactor: Redactor, n: dict[str, int],
-          fail_on_warn: bool) -> None:
+def _case(suite: ET.Element, report: Report, f: Finding, lang: str, redactor: Redactor, n: dict[str, Any],
+          fail_on_warn: bool, ms: float) -> None:
     t = c.t(lang)
-    case = ET.SubElement(suite, "testcase", name=f.id, classname=f"kmdiag.{f.layer}", time=_secs(f.duration_ms))
+    case = ET.SubElement(suite, "testcase", name=f.id, classname=f"kmdiag.{f.layer}", time=_secs(ms))
     n["tests"] += 1
-    n["ms"] += f.duration_ms
     title, summary = f.title.get(lang), f.summary.get(lang)
     evidence = json.dumps(redactor.data(f.evidence), ensure_ascii=False, indent=2, default=str) if f.evidence else ""
     causes = c.causes_for(report, f.id)
     if f.status == Status.FAIL or (f.status == Status.WARN and fail_on_warn):
         n["failures"] += 1
         kind = causes[0].id if causes else f"check-{f.status.value}"
-        message = f"{title}: {causes[0].title.get(lang) if causes else summary}"
+        message = f"{title}{colon(lang)}{causes[0].title.get(lang) if causes else summary}"
         lines = [f"{title} [{f.id}] — {c.status_word(f.status, lang)}", summary, ""]
         for cause in causes:
-            lines += [f"{t['cause']}: {cause.title.get(lang)} [{cause.id}] ({t['confidence']} {cause.confidence:.0%})",
+            lines += [f"{t['cause']}{colon(lang)}{cause.title.get(lang)} [{cause.id}]{paren(t['confidence'] + f' {cause.confidence:.0%}', lang)}",
                       cause.explanation.get(lang)]
             if cause.explained_by:
                 lines.append(t["explained"].format(c=cause.explained_by))
-            lines += [f"  → {t.get(s.audience, s.audience)}: {s.text.get(lang)}" for s in cause.next_steps]
+            lines += [f"  → {t.get(s.audience, s.audience)}{colon(lang)}{s.text.get(lang)}" for s in cause.next_steps]
             lines.append("")
         if evidence:
-            lines += [f"{t['evidence']}:", evidence]
+            lines += [t["evidence"] + colon(lang).rstrip(), evidence]
         el = ET.SubElement(case, "failure", message=x(message), type=x(kind))
         el.text = x("\n".join(lines).strip())
     elif f.status == Status.ERROR:
         n["errors"] += 1
         kind = str(f.evidence.get("error_kind") or "error")
-        el = ET.SubElement(case, "error", message=x(f"{title}: {summary}"), type=x(kind))
+        el = ET.SubElement(case, "error", message=x(f"{title}{colon(lang)}{summary}"), type=x(kind))
         el.text = x(f"{summary}\n{evidence}".strip())
     elif f.status == Status.SKIP:
         n["skipped"] += 1
         ET.SubElement(case, "skipped", message=x(summary))
     if f.status in (Status.PASS, Status.WARN) and not (f.status == Status.WARN and fail_on_warn):
         out = ET.SubElement(case, "system-out")
-        out.text = x(f"{title}: {c.status_word(f.status, lang)} — {summary}" + (f"\n{evidence}" if evidence else ""))
+        out.text = x(f"{title}{colon(lang)}{c.status_word(f.status, lang)} — {summary}" + (f"\n{evidence}" if evidence else ""))
 
 
-def _verdict(suite: ET.Element, report: Report, lang: str, n: dict[str, int]) -> None:
-    """One test case for the whole diagnosis: failed with the top cause, error when inconclusive."""
+def _verdict(suite: ET.Element, report: Report, lang: str, n: dict[str, Any]) -> None:
+    """One test case for the whole diagnosis: failed with the top cause, error when inconclusive.
+
+    Its time is the diagnosis's own (ranking the causes), not the run's: the run is the root's time.
+    """
     t = c.t(lang)
+    tl = report.meta.get("_timeline") if isinstance(report.meta.get("_timeline"), dict) else {}
+    ms = float((tl or {}).get("diagnosis_ms") or 0)
     case = ET.SubElement(suite, "testcase", name=f"{report.command}.diagnosis", classname="kmdiag.diagnosis",
-                         time=_secs(report.duration_ms))
+                         time=_secs(ms))
     n["tests"] += 1
-    n["ms"] += report.duration_ms
+    n["ms"] += ms
     main = [x for x in report.causes if not x.explained_by] or report.causes
     if report.status == "problem":
         n["failures"] += 1
@@ -122,9 +130,9 @@ def _verdict(suite: ET.Element, report: Report, lang: str, n: dict[str, int]) ->
         message = top.title.get(lang) if top else t["status.problem"]
         lines: list[str] = []
         for cause in report.causes:
-            lines += [f"{cause.title.get(lang)} [{cause.id}] ({t['confidence']} {cause.confidence:.0%})",
+            lines += [f"{cause.title.get(lang)} [{cause.id}]{paren(t['confidence'] + f' {cause.confidence:.0%}', lang)}",
                       cause.explanation.get(lang)]
-            lines += [f"  → {t.get(s.audience, s.audience)}: {s.text.get(lang)}" for s in cause.next_steps]
+            lines += [f"  → {t.get(s.audience, s.audience)}{colon(lang)}{s.text.get(lang)}" for s in cause.next_steps]
             lines.append("")
         if not lines:
             lines = [c.counts_line(report, lang)]
@@ -134,7 +142,7 @@ def _verdict(suite: ET.Element, report: Report, lang: str, n: dict[str, int]) ->
         n["errors"] += 1
         detail = c.counts_line(report, lang)
         if report.unfinished:
-            detail += f"\n{t['unfinished']}: {', '.join(report.unfinished)}"
+            detail += f"\n{t['unfinished']}{colon(lang)}{', '.join(report.unfinished)}"
         el = ET.SubElement(case, "error", message=x(t["status.inconclusive"]), type="inconclusive")
         el.text = x(detail)
     else:

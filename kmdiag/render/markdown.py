@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from kmdiag.i18n import colon
 from kmdiag.models import Report, Status
 from kmdiag.redact import Redactor
 from kmdiag.render import _common as c
@@ -39,21 +40,21 @@ def _fence(body: str, lang: str = "") -> str:
 def render(report: Report, *, lang: str, redactor: Redactor, **_: Any) -> str:
     t = c.t(lang)
     out: list[str] = [f"> {esc(c.contents_line(report, lang))}", ""]
-    out.append(f"# {esc(t['title'])}: `{report.command}` · {esc(report.profile)}")
+    out.append(f"# {esc(t['title'])}{colon(lang)}`{report.command}` · {esc(report.profile)}")
     out.append("")
-    out.append(f"- **{t['status']}**: {esc(t['status.' + report.status])}")
+    out.append(f"- **{t['status']}**{colon(lang)}{esc(t['status.' + report.status])}")
     if report.target:
-        out.append(f"- **{t['target']}**: `{report.target}`")
-    out.append(f"- **{t['started']}**: {report.started_at} · **{t['took']}**: {report.duration_ms / 1000:.1f} s")
+        out.append(f"- **{t['target']}**{colon(lang)}`{report.target}`")
+    out.append(f"- **{t['started']}**{colon(lang)}{report.started_at} · **{t['took']}**{colon(lang)}{report.duration_ms / 1000:.1f} s")
     out += ["", f"## {t['summary']}", ""]
     main = [x for x in report.causes if not x.explained_by]
     if main:
-        out.append(f"**{t['top']}**: {esc(main[0].title.get(lang))} (`{main[0].id}`)")
+        out.append(f"**{t['top']}**{colon(lang)}{esc(main[0].title.get(lang))} (`{main[0].id}`)")
     else:
         out.append(esc(t["none"]))
     out += ["", esc(c.counts_line(report, lang))]
     if report.unfinished:
-        out += ["", f"**{t['unfinished']}**: " + ", ".join(f"`{u}`" for u in report.unfinished)]
+        out += ["", f"**{t['unfinished']}**{colon(lang)}" + ", ".join(f"`{u}`" for u in report.unfinished)]
     out += _causes(report, lang)
     out += _failing(report, lang, redactor)
     out += _timings(report, lang)
@@ -62,7 +63,7 @@ def render(report: Report, *, lang: str, redactor: Redactor, **_: Any) -> str:
         for a in report.artifacts:
             kind = c.KIND_LABEL.get(a.kind, (a.kind, a.kind))[0 if lang == "zh" else 1]
             desc = f" — {esc(a.description)}" if a.description else ""
-            out.append(f"- {esc(kind)}: `{a.path}`{desc}")
+            out.append(f"- {esc(kind)}{colon(lang)}`{a.path}`{desc}")
     if report.notes:
         out += ["", f"## {t['notes']}", ""] + [f"- {esc(n.get(lang))}" for n in report.notes]
     out.append("")
@@ -82,7 +83,7 @@ def _causes(report: Report, lang: str) -> list[str]:
                 + ", ".join(f"`{x}`" for x in cause.checks), "", esc(cause.explanation.get(lang))]
         if cause.next_steps:
             out += ["", f"**{t['next']}**", ""]
-            out += [f"- **{esc(t.get(s.audience, s.audience))}**: {esc(s.text.get(lang))}" for s in cause.next_steps]
+            out += [f"- **{esc(t.get(s.audience, s.audience))}**{colon(lang)}{esc(s.text.get(lang))}" for s in cause.next_steps]
     if rest:
         out += ["", f"**{t['also']}**", ""]
         out += [f"- {esc(x.title.get(lang))} (`{x.id}`) — {esc(t['explained'].format(c=x.explained_by))}"
@@ -102,7 +103,7 @@ def _failing(report: Report, lang: str, redactor: Redactor) -> list[str]:
                 esc(f.summary.get(lang))]
         causes = c.causes_for(report, f.id)
         if causes:
-            out += ["", f"{t['cause']}: " + ", ".join(f"`{x.id}`" for x in causes)]
+            out += ["", f"{t['cause']}{colon(lang)}" + ", ".join(f"`{x.id}`" for x in causes)]
         if f.evidence:
             body = json.dumps(redactor.data(f.evidence), ensure_ascii=False, indent=2, default=str)
             out += ["", f"<details><summary>{esc(t['evidence'])}</summary>", "", _fence(body, "json"), "",
@@ -118,7 +119,7 @@ def _failing(report: Report, lang: str, redactor: Redactor) -> list[str]:
 
 def _timings(report: Report, lang: str) -> list[str]:
     t = c.t(lang)
-    out = ["", f"## {t['timings']}", "", f"{t['took']}: {report.duration_ms} ms"]
+    out = ["", f"## {t['timings']}", "", f"{t['took']}{colon(lang)}{report.duration_ms} ms"]
     rows = c.timing_rows(report)
     if rows:
         names = [p for _, ph in rows for p, _ in ph]
@@ -130,5 +131,5 @@ def _timings(report: Report, lang: str) -> list[str]:
             out.append(f"| {_cell(label)} | " + " | ".join(f"{d[k]:g}" if k in d else "" for k in cols) + " |")
     slow = sorted(report.findings, key=lambda f: f.duration_ms, reverse=True)[:5]
     if slow:
-        out += ["", f"**{t['slowest']}**: " + ", ".join(f"`{f.id}` {f.duration_ms} ms" for f in slow)]
+        out += ["", f"**{t['slowest']}**{colon(lang)}" + ", ".join(f"`{f.id}` {f.duration_ms} ms" for f in slow)]
     return out

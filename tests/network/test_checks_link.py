@@ -157,3 +157,40 @@ def test_dead_socks_proxy_fails_even_without_socks_support() -> None:
     assert run_check("network.proxy", d)[0] == Status.WARN
     assert run_check("network.http", {"network.http": {"requests": [{"status": None, "error_kind": "unsupported",
                                                                       "error": "socks"}]}})[0] == Status.SKIP
+
+
+def test_one_outlier_on_a_healthy_loopback_link_is_not_slow() -> None:
+    """The reported case: median 2.7 ms, one sample of 600 ms. Jitter that one sample inflated and a
+    single slow answer used to make this network.slow (80 %); a link is slow only when enough of its
+    samples are."""
+    static = [2.7, 2.5, 2.9, 600.0, 2.6, 2.8, 2.7, 2.4, 2.6, 2.9, 2.7, 2.5]
+    api = [2.8, 2.6, 3.0, 2.7, 2.9, 600.0, 2.6, 2.8, 2.7, 2.5, 2.6, 2.7]
+    d = {"network.latency": {"series": {"static": _series(*static), "api": _series(*api)}}}
+    st, ev, _ = run_check("network.latency", d, profile(budgets={"ttfb_ms": 500, "jitter_ms": 300}))
+    assert st == Status.PASS, ev
+    s = ev["series"]["static"]
+    assert s["samples"] == 12 and s["slow_samples"] == 1 and s["p50_ms"] < 3 and s["jitter_ms"] < 1
+    assert ev["samples"] == 24  # the sample count is in the evidence
+    from kmdiag.diagnosis import diagnose
+    from kmdiag.i18n import T
+    from kmdiag.models import Finding
+
+    f = Finding("network.latency", "network", st, T(zh="", en=""), T(zh="", en=""), ev)
+    assert not [c for c in diagnose([f], command="order", options={}) if c.id == "network.slow"]
+
+
+def test_slow_needs_a_minimum_count_of_slow_samples() -> None:
+    b = profile(budgets={"ttfb_ms": 500})
+    two_bad = [900.0, 950.0] + [3.0] * 10  # median fine, 2 of 12 slow
+    d = {"network.latency": {"series": {"static": _series(*two_bad), "api": _series(*two_bad)}}}
+    assert run_check("network.latency", d, b)[0] == Status.PASS
+    mostly_bad = [900.0] * 8 + [3.0] * 4  # median over budget and 8 ≥ 30 % of 12
+    d = {"network.latency": {"series": {"static": _series(*mostly_bad), "api": _series(*mostly_bad)}}}
+    st, ev, _ = run_check("network.latency", d, b)
+    assert st == Status.FAIL and ev["kind"] == "slow" and ev["series"]["api"]["slow_samples"] == 8
+
+
+def test_too_few_answers_cannot_make_a_link_slow() -> None:
+    d = {"network.latency": {"series": {"static": _series(2100, 2300), "api": _series(2200, 2500)}}}
+    st, ev, summary = run_check("network.latency", d, profile(budgets={"ttfb_ms": 500}))
+    assert st == Status.WARN and ev["kind"] == "few-samples"

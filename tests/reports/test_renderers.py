@@ -122,7 +122,8 @@ def _assert_junit_shape(root: ET.Element) -> None:
         for k, v in n.items():
             assert int(suite.get(k, "-1")) == v, (suite.get("name"), k)
             total[k] += v
-        assert abs(float(suite.get("time", "0")) - sum(float(c.get("time", "0")) for c in cases)) < 0.01
+        # A suite's time is its layer's wall time: no case (a check's own cost) is longer than it.
+        assert all(float(c.get("time", "0")) <= float(suite.get("time", "0")) + 0.001 for c in cases)
         for c in cases:
             assert c.get("name") and c.get("classname") == suite.get("name")
             float(c.get("time", "x"))
@@ -130,7 +131,9 @@ def _assert_junit_shape(root: ET.Element) -> None:
             for x in c:
                 assert x.tag in ("failure", "error", "skipped", "system-out", "system-err")
     for k, v in total.items():
-        assert int(root.get(k, "-1")) == v, k
+        if k != "skipped":  # junit-10.xsd has no "skipped" on <testsuites>
+            assert int(root.get(k, "-1")) == v, k
+    assert "skipped" not in root.attrib
     float(root.get("time", "x"))
 
 
