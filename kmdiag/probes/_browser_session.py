@@ -126,8 +126,9 @@ class Session:
         same_origin = bool(self.origin) and request.url.startswith(self.origin)
         if self.phase in ("click", "dblclick") and is_order_request(request.method, request.url, self.order_rule,
                                                                    self.origin or None):
+            # "document" = a native form post (a navigation), as much an order request as an XHR.
             rec: dict[str, Any] = {"method": request.method, "url": _short_url(request.url), "phase": self.phase,
-                                   "t_ms": self.ms(), "intercepted": False}
+                                   "t_ms": self.ms(), "intercepted": False, "type": request.resource_type}
             self.orders.append(rec)
             if self.phase == "dblclick" or not self.submit:
                 rec["intercepted"] = True
