@@ -150,7 +150,7 @@ VALIDITY = r"""
       valid: v.valid !== undefined ? v.valid : null, validation_message: (el.validationMessage || '').slice(0, 160),
       value_missing: !!v.valueMissing, pattern_mismatch: !!v.patternMismatch, type_mismatch: !!v.typeMismatch,
       range: !!(v.rangeUnderflow || v.rangeOverflow || v.stepMismatch), too_short: !!v.tooShort,
-      aria_invalid: el.getAttribute('aria-invalid'), value_length: (el.value || '').length,
+      title: (el.title || '').slice(0, 120), aria_invalid: el.getAttribute('aria-invalid'), value_length: (el.value || '').length,
       checked: (el.type === 'radio' || el.type === 'checkbox') ? el.checked : null});
   };
   document.querySelectorAll('[data-kmdiag-fill]').forEach(el => read(el, '[data-kmdiag-fill="' + el.getAttribute('data-kmdiag-fill') + '"]', 'kmdiag'));

@@ -113,20 +113,44 @@ def button_obscured(f: FindingIndex) -> Match | None:
         "dialog_en": " It is a dialog still open: read and close it (\"I agree\" / \"OK\") before ordering." if dialog else ""})
 
 
+_STRICT = {  # what the refused field was: the typical too-strict rule, and how to relax it
+    "phone": ("常见原因：手机号规则没有包含 16x/19x 号段或 +86 前缀。", "Typical: a phone rule that predates the 16x/19x ranges or rejects +86.",
+              "手机号接受 1[3-9] 开头的 11 位号码（可带 +86 前缀）", "accept any 11-digit number starting 1[3-9] (optionally +86)"),
+    "qq": ("常见原因：QQ 号规则只接受 9 位以内，如今的新 QQ 号是 10 位。", "Typical: a QQ rule that stops at 9 digits; new QQ numbers have 10.",
+           "QQ 号接受 5–11 位数字", "accept QQ numbers of 5–11 digits"),
+    "email": ("常见原因：邮箱规则只接受少数几个域名，或不接受子域名、加号。", "Typical: an e-mail rule that accepts a few domains only, or no subdomains / plus signs.",
+              "邮箱按 HTML5 type=email 的规则校验", "validate e-mail the way HTML5 type=email does"),
+}
+
+
+def _strict_kind(ev: dict) -> str:
+    kinds = [f.get("kind") for f in ev.get("refused_fields") or [] if f.get("kind") in _STRICT]
+    if kinds:
+        return kinds[0]
+    text = " ".join(ev.get("messages") or [])
+    if "QQ" in text.upper():
+        return "qq"
+    if "邮箱" in text or "mail" in text.lower():
+        return "email"
+    return "phone"
+
+
 @cause("frontend.validation-too-strict", layer="frontend", priority=54,
        title=T(zh="表单校验拒绝了有效的填写内容", en="The form's validation refuses valid input"),
-       explanation=T(zh="用有效的手机号/邮箱填写后，页面仍提示「{message}」，没有发出下单请求。常见原因：手机号规则没有包含 16x/19x 号段或 +86 前缀。",
-                     en="With valid values filled in, the page still says \"{message}\" and sends no order request. Typical: a phone rule that predates the 16x/19x ranges or rejects +86."),
+       explanation=T(zh="用有效的手机号/邮箱/QQ 填写后，页面仍提示「{message}」，没有发出下单请求。{typical_zh}",
+                     en="With valid values filled in, the page still says \"{message}\" and sends no order request. {typical_en}"),
        steps=(Step("user", T(zh="换一种写法试试（去掉 +86、空格或横线），或换用邮箱/QQ 作联系方式",
                              en="try another format (without +86, spaces or dashes), or use an e-mail / QQ contact instead")),
-              Step("operator", T(zh="放宽前端校验：手机号接受 1[3-9] 开头的 11 位号码（可带 +86 前缀），并与后端规则保持一致",
-                                 en="relax the front-end rule: accept any 11-digit number starting 1[3-9] (optionally +86), matching the back end"))))
+              Step("operator", T(zh="放宽前端校验：{rule_zh}，并与后端规则保持一致",
+                                 en="relax the front-end rule: {rule_en}, matching the back end"))))
 def validation_too_strict(f: FindingIndex) -> Match | None:
     if not f.failed("browser.form-accepted"):
         return None
     ev = f.evidence("browser.form-accepted")
     msg = (ev.get("messages") or ["?"])[0]
-    return Match(0.8, ["browser.form-accepted"], {"message": msg})
+    typ_zh, typ_en, rule_zh, rule_en = _STRICT[_strict_kind(ev)]
+    return Match(0.8, ["browser.form-accepted"], {"message": msg, "typical_zh": typ_zh, "typical_en": typ_en,
+                                                  "rule_zh": rule_zh, "rule_en": rule_en})
 
 
 @cause("frontend.click-not-bound", layer="frontend", priority=55,

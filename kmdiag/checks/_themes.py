@@ -130,7 +130,11 @@ def field_verdicts(d: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
             continue
         plan = auto.get(f.get("selector") or "")
         ours = (plan is not None and plan.get("filled")) or (f.get("by") == "profile" and f.get("selector") in profile_filled)
-        row = {"field": f.get("name") or f.get("selector"), "message": f.get("validation_message") or "",
+        # The page's own words first: a pattern's title is what the browser shows under its generic message.
+        msg = f.get("validation_message") or ""
+        if f.get("pattern_mismatch") and f.get("title"):
+            msg = f"{f['title']}（{msg}）" if msg else f["title"]
+        row = {"field": f.get("name") or f.get("selector"), "message": msg,
                "kind": (plan or {}).get("kind"), "label": (plan or {}).get("label"),
                "rejects": (plan or {}).get("rejects") or []}
         (refused if ours and not f.get("value_missing") else empty).append(row)

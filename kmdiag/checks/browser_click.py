@@ -64,8 +64,8 @@ def form_accepted(c: CheckContext) -> CheckResult:
         ev["messages"] = [shown] + [t for t in texts if t != shown][:4]
         rej = [r for f in refused for r in f.get("rejects") or []]
         ev["rule_rejects"] = sorted(set(rej))
-        extra_zh = f"；它的规则拒绝 {'/'.join(sorted({r[:3] for r in rej}))} 号段" if rej else ""
-        extra_en = f"; its rule rejects {'/'.join(sorted({r[:3] for r in rej}))} numbers" if rej else ""
+        extra_zh = f"；它的规则拒绝 {'/'.join(sorted({r[:2] + 'x' for r in rej}))} 号段" if rej else ""
+        extra_en = f"; its rule rejects {'/'.join(sorted({r[:2] + 'x' for r in rej}))} numbers" if rej else ""
         return CheckResult(Status.FAIL, T(zh=f"填写了有效内容，页面仍拒绝：「{shown}」，没有发出下单请求{extra_zh}",
                                           en=f"valid input was refused (\"{shown}\") and no order request left{extra_en}"), ev)
     if verdict["empty"]:
@@ -91,7 +91,7 @@ def click_sends_order(c: CheckContext) -> CheckResult:
     fb = d.get("feedback") or {}
     ev = {"order_rule": d.get("order_rule"), "requests_after_click": [r for r in d.get("requests_after_click") or []
                                                                       if r.get("phase") == "click"][:10],
-          "new_text": fb.get("new_text", []), "waited_ms": fb.get("waited_ms")}
+          "new_text": fb.get("new_text", []), "waited_ms": fb.get("waited_ms"), "page_feedback": _themes.messages(d)}
     if orders:
         o = orders[0]
         ev["order_request"] = o

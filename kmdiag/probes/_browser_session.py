@@ -137,6 +137,16 @@ class Session:
                 await route.abort("aborted")
                 return
             self._req_objs[len(self.orders) - 1] = request
+        elif self.phase in ("after", "done") and is_order_request(request.method, request.url, self.order_rule,
+                                                                  self.origin or None):
+            # Late: the click's (or the double click's) order request reached the browser's edge after its
+            # round ended (a loaded machine delays the driver's events; a native form's second submit).
+            # Nothing else acts on the page then, so it is still that click's request: counted, never sent.
+            self.orders.append({"method": request.method, "url": _short_url(request.url), "t_ms": self.ms(),
+                                "phase": "click" if self.phase == "after" else "dblclick", "intercepted": True,
+                                "type": request.resource_type, "late": True})
+            await route.abort("aborted")
+            return
         if same_origin and self.auth:
             await route.continue_(headers={**request.headers, **self.auth})
         else:

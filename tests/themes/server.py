@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 PAGES_DIR = Path(__file__).parent / "pages"
+MOBILE_IN_PAGE = "19912345678"  # kmdiag.browser.fill.MOBILE: must never appear unmasked in a report
 ORDER_PATHS = ("/create-order", "/order/submit", "/api/order/create", "/user/api/order/trade")
 _TYPES = {".html": "text/html; charset=utf-8", ".js": "application/javascript", ".css": "text/css"}
 
