@@ -155,9 +155,13 @@ VALIDITY = r"""
   };
   document.querySelectorAll('[data-kmdiag-fill]').forEach(el => read(el, '[data-kmdiag-fill="' + el.getAttribute('data-kmdiag-fill') + '"]', 'kmdiag'));
   for (const sel of sels) { let el = null; try { el = document.querySelector(sel); } catch (e) {} if (el) read(el, sel, 'profile'); }
-  // Required fields nobody filled (outside the form kmdiag read, or hidden when it looked).
-  document.querySelectorAll('input[required], select[required], textarea[required]').forEach(el => {
-    if (!seen.has(el) && !el.disabled && el.validity && el.validity.valueMissing && el.type !== 'hidden') read(el, null, 'nobody'); });
+  // Visible required fields of the order form that nobody filled (a coupon, a captcha kmdiag never guesses).
+  const vis = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const button = document.querySelector('[data-kmdiag-target]');
+  const form = button && (button.form || button.closest('form'));
+  (form || document).querySelectorAll('input[required], select[required], textarea[required]').forEach(el => {
+    if (!seen.has(el) && !el.disabled && el.validity && el.validity.valueMissing && el.type !== 'hidden' && vis(el) &&
+        (form || !el.closest('nav, header, footer, form[role=search]'))) read(el, null, 'nobody'); });
   return out.slice(0, 30);
 }
 """

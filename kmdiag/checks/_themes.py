@@ -150,7 +150,7 @@ def cover_phrase(cover: dict[str, Any] | None, hit_desc: str, transparent: bool)
     c = cover or {}
     kind = c.get("kind") or ("transparent" if transparent else "element")
     if kind == "dialog":
-        q = quoted(c.get("text") or "")
+        q = quoted(c.get("text") or "", 24)  # the whole text is in the evidence (cover.text)
         mask = f"（及其遮罩 {c['mask']}）" if c.get("mask") else ""
         mask_en = f" (with its mask {c['mask']})" if c.get("mask") else ""
         return f"弹窗「{q}」{mask}", f"a dialog 「{q}」{mask_en}", kind
