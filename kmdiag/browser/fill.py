@@ -182,15 +182,32 @@ async def apply(page: Any, planned: list[dict[str, Any]]) -> list[dict[str, Any]
         sel, kind = p["selector"], p["kind"]
         try:
             if kind == "select":
-                await page.select_option(sel, p["value"], timeout=600)
+                await page.select_option(sel, p["value"], timeout=1500)
             elif kind in ("radio", "checkbox"):
-                await page.check(sel, timeout=600, force=True)  # themes often hide the real input under a styled label
+                await page.check(sel, timeout=1500, force=True)  # themes often hide the real input under a styled label
             else:
-                await page.fill(sel, p["value"], timeout=600)
+                await page.fill(sel, p["value"], timeout=1500)
             res.append({**p, "filled": True})
         except Exception as exc:
-            res.append({**p, "filled": False, "why": "fill-failed", "error": str(exc).splitlines()[0][:160]})
+            # A loaded machine can miss Playwright's actionability wait: set the value as a script would,
+            # with the events a framework listens to, rather than leave the field empty.
+            try:
+                ok = await page.evaluate(_SET, [sel, kind, p["value"]])
+            except Exception:
+                ok = False
+            if ok:
+                res.append({**p, "filled": True, "how": "script"})
+            else:
+                res.append({**p, "filled": False, "why": "fill-failed", "error": str(exc).splitlines()[0][:160]})
     return res
+
+
+_SET = r"""
+([sel, kind, value]) => { const el = document.querySelector(sel); if (!el) return false;
+  if (kind === 'radio' || kind === 'checkbox') el.checked = true; else el.value = value;
+  for (const t of ['input', 'change']) el.dispatchEvent(new Event(t, {bubbles: true}));
+  return true; }
+"""
 
 
 def register_values(redactor: Any, filled: list[dict[str, Any]]) -> None:

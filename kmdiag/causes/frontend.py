@@ -91,10 +91,22 @@ def button_disabled(f: FindingIndex) -> Match | None:
     return Match(conf, ["browser.button-enabled"], {"flags": ev.get("flags", [])})
 
 
+def _noise(f: FindingIndex) -> dict[str, str]:
+    """A script problem that does not block the order, mentioned under the cause that does."""
+    if not f.warned("browser.script-errors"):
+        return {"noise_zh": "", "noise_en": ""}
+    ev = f.evidence("browser.script-errors")
+    who_zh, who_en = ("第三方脚本", "third-party script") if ev.get("party") == "third" else ("脚本", "script")
+    first = ev.get("first", "?")
+    return {"noise_zh": f"页面另有{who_zh}问题（{first}），但按钮的点击处理仍在，它不是挡住下单的原因。",
+            "noise_en": f" The page also has a {who_en} problem ({first}), but the button's click handler is in place: "
+                        "it is not what blocks the order."}
+
+
 @cause("frontend.button-obscured", layer="frontend", priority=53,
        title=T(zh="另一个元素盖住了下单按钮", en="Another element covers the order button"),
-       explanation=T(zh="在按钮中心点击时，接收点击的是{cover_zh}，而不是按钮（截图中用另一种颜色框出）。{dialog_zh}",
-                     en="A click at the button's centre goes to {cover_en}, not to the button (outlined in another colour in the screenshot).{dialog_en}"),
+       explanation=T(zh="在按钮中心点击时，接收点击的是{cover_zh}，而不是按钮（截图中用另一种颜色框出）。{dialog_zh}{noise_zh}",
+                     en="A click at the button's centre goes to {cover_en}, not to the button (outlined in another colour in the screenshot).{dialog_en}{noise_en}"),
        steps=(Step("user", T(zh="关闭页面上的弹窗、广告或悬浮层后再点；或缩放页面让按钮露出来",
                              en="close pop-ups, ads or floating layers on the page and click again, or zoom so the button is uncovered")),
               Step("operator", T(zh="移除或下移覆盖按钮的元素 {cover}（z-index / pointer-events: none）",
@@ -110,7 +122,8 @@ def button_obscured(f: FindingIndex) -> Match | None:
     return Match(0.85, ["browser.button-clickable"], {
         "cover": cover, "cover_zh": " " + ev.get("cover_zh", "元素 " + cover), "cover_en": ev.get("cover_en", cover),
         "dialog_zh": "这是一个还没关闭的弹窗：先读完并关闭它（点“同意/我知道了”）才能下单。" if dialog else "",
-        "dialog_en": " It is a dialog still open: read and close it (\"I agree\" / \"OK\") before ordering." if dialog else ""})
+        "dialog_en": " It is a dialog still open: read and close it (\"I agree\" / \"OK\") before ordering." if dialog else "",
+        **_noise(f)})
 
 
 _STRICT = {  # what the refused field was: the typical too-strict rule, and how to relax it

@@ -69,13 +69,13 @@ def form_accepted(c: CheckContext) -> CheckResult:
         return CheckResult(Status.FAIL, T(zh=f"填写了有效内容，页面仍拒绝：「{shown}」，没有发出下单请求{extra_zh}",
                                           en=f"valid input was refused (\"{shown}\") and no order request left{extra_en}"), ev)
     if verdict["empty"]:
-        names = ", ".join(str(e["field"]) for e in verdict["empty"][:3])
+        names = ", ".join(str(e["field"]) + (f"（{e['label']}）" if e.get("label") else "") for e in verdict["empty"][:3])
         said = f"（页面提示「{texts[0]}」）" if texts else ""
         said_en = f" (the page says \"{texts[0]}\")" if texts else ""
         return CheckResult(Status.ERROR, T(
-            zh=f"表单需要填写 {names}，诊断猜不出有效的值，留空了{said}：无法判断点击是否有效，这不是店铺的问题。"
+            zh=f"表单需要填写 {names}，诊断没能填上有效的值，留空了{said}：无法判断点击是否有效，这不是店铺的问题。"
                "用 --profile 的 order.fill 给出这些字段的值再试",
-            en=f"the form needs {names}, which the diagnosis could not guess a valid value for and left empty{said_en}: "
+            en=f"the form needs {names}, which the diagnosis could not fill with a valid value and left empty{said_en}: "
                "the click could not be judged, and this is not the shop's fault. Give values in the profile's order.fill"), ev)
     return CheckResult(Status.PASS, T(zh="表单没有报告校验错误", en="the form reported no validation error"), ev)
 

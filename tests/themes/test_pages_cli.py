@@ -82,6 +82,7 @@ def _details(page: str, profile: str | None, rep: dict[str, Any]) -> None:
         se = c["browser.script-errors"]
         assert se["status"] == "warn" and se["evidence"]["party"] == "third"
         assert "a transparent layer div.float-ad" in top["explanation"]
+        assert "it is not what blocks the order" in top["explanation"]  # the warning, under the blocking cause
     elif page == "cdn-dead":
         assert any("libs.cdn-mirror.invalid" in s["text"] for s in top["next_steps"])
         assert all(x["id"] != "frontend.script-error" for x in rep["causes"])
