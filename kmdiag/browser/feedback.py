@@ -70,6 +70,7 @@ WATCH = r"""
 
 READ = r"""
 () => { const st = window.__kmdiagFeedback; if (!st) return null;
+  try { st.timer && clearInterval(st.timer); } catch (e) {}
   return st.seen.map(s => ({library: s.library, kind: s.kind, text: s.text, cls: s.cls, t_ms: s.t_ms})); }
 """
 

@@ -172,21 +172,30 @@ async def plan(page: Any, profile_fill: dict[str, str], evaluate: Any) -> list[d
     return await evaluate(page, PLAN, [list(profile_fill), VALUES, list(MOBILE_SAMPLES)])
 
 
-async def apply(page: Any, planned: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Fill the planned fields one after another, with real input events (as typing would)."""
+async def apply(page: Any, planned: list[dict[str, Any]], left_s: Any = None) -> list[dict[str, Any]]:
+    """Fill the planned fields one after another, with real input events (as typing would).
+
+    ``left_s()`` is the time this step may still take (the probe's budget): each field waits at most
+    that long, and once it is gone the rest are recorded as not filled ("no-time").
+    """
     res = []
     for p in planned:
         if not p.get("fill"):
             res.append({**p, "filled": False})
             continue
+        budget = 1.5 if left_s is None else min(1.5, left_s())
+        if budget < 0.1:
+            res.append({**p, "filled": False, "why": "no-time"})
+            continue
+        timeout = int(budget * 1000)
         sel, kind = p["selector"], p["kind"]
         try:
             if kind == "select":
-                await page.select_option(sel, p["value"], timeout=1500)
+                await page.select_option(sel, p["value"], timeout=timeout)
             elif kind in ("radio", "checkbox"):
-                await page.check(sel, timeout=1500, force=True)  # themes often hide the real input under a styled label
+                await page.check(sel, timeout=timeout, force=True)  # themes often hide the real input under a styled label
             else:
-                await page.fill(sel, p["value"], timeout=1500)
+                await page.fill(sel, p["value"], timeout=timeout)
             res.append({**p, "filled": True})
         except Exception as exc:
             # A loaded machine can miss Playwright's actionability wait: set the value as a script would,

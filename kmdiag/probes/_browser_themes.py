@@ -14,11 +14,13 @@ from typing import Any
 
 from kmdiag.browser import feedback, fill, listeners
 
+_KEEP_S = 3.0  # left for the click, the watch and the wrap-up when filling fields
+
 
 async def fill_buyer(ctx: Any, page: Any, out: dict[str, Any], evaluate: Any) -> None:
     """Fill the fields the profile does not name; the values join the run's redactor."""
     planned = await fill.plan(page, ctx.profile.order.fill, lambda p, e, a: evaluate(ctx, p, e, a))
-    done = await fill.apply(page, planned or [])
+    done = await fill.apply(page, planned or [], lambda: ctx.remaining() - _KEEP_S)
     fill.register_values(ctx.state.get("redactor"), done)
     out["autofill"] = done
 
@@ -52,4 +54,4 @@ async def after_click(ctx: Any, page: Any, out: dict[str, Any], safe_evaluate: A
 async def refill(ctx: Any, page: Any, evaluate: Any) -> None:
     """After a reload (the double-click round): the same buyer's values again."""
     planned = await fill.plan(page, ctx.profile.order.fill, lambda p, e, a: evaluate(ctx, p, e, a))
-    await fill.apply(page, planned or [])
+    await fill.apply(page, planned or [], lambda: ctx.remaining() - _KEEP_S)
