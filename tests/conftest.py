@@ -118,6 +118,13 @@ os.environ["NO_PROXY"] = "*"
 # Chromium (a separate process) resolves nothing but loopback and the demo's hosts in tests.
 os.environ["KMDIAG_BROWSER_LOCKDOWN"] = "1"
 os.environ.setdefault("KMDIAG_LANG", "en")
+# kmdiag's own-request journal (kmdiag/payment/journal.py) goes to a throw-away dir, never the user's cache.
+if "KMDIAG_CACHE_DIR" not in os.environ:
+    import atexit
+    import tempfile
+
+    os.environ["KMDIAG_CACHE_DIR"] = tempfile.mkdtemp(prefix="kmdiag-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["KMDIAG_CACHE_DIR"], True)
 
 
 # -- fixtures ------------------------------------------------------------------------------

@@ -55,13 +55,13 @@ def _rule(idx: FindingIndex, check_id: str, cause_id: str, base: float = 0.9) ->
     "account.not-logged-in", layer="account", priority=40,
     title=T(zh="未登录或登录已过期", en="Not signed in, or the session expired"),
     explanation=T(
-        zh="平台的账户接口不认这次会话{said}。很多商城在未登录时静默禁用下单按钮，或让下单请求直接被拒绝。",
+        zh="平台的账户接口不认这次会话{said}。很多商城在未登录时静默禁用下单按钮，或让下单请求直接被拒绝。{also_zh}",
         en="The platform's account API does not accept this session{said}. Many shops silently "
-           "disable the order button, or reject the order request, when the shopper is not signed in."),
+           "disable the order button, or reject the order request, when the shopper is not signed in.{also_en}"),
     steps=(
-        Step("user", T(zh="退出后重新登录商城，刷新商品页再下单；若一直掉线，允许该网站使用 Cookie，并关闭无痕模式。",
+        Step("user", T(zh="退出后重新登录商城，刷新商品页再下单；若一直掉线，允许该网站使用 Cookie，并关闭无痕模式。{tell_zh}",
                        en="Sign out and sign in to the shop again, reload the product page and order again; if it keeps "
-                          "signing you out, allow cookies for the site and leave private browsing.")),
+                          "signing you out, allow cookies for the site and leave private browsing.{tell_en}")),
         Step("agent", T(zh="请用户重新登录后再试；反复失效时询问是否多设备同时登录、是否清理了 Cookie，并记录错误码 {code}。",
                         en="Ask the user to sign in again; if sessions keep expiring, ask about logins on several devices and "
                            "cleared cookies, and note code {code}.")),
@@ -71,7 +71,32 @@ def _rule(idx: FindingIndex, check_id: str, cause_id: str, base: float = 0.9) ->
     ),
 )
 def not_logged_in(idx: FindingIndex) -> Match | None:
-    return _rule(idx, "account.logged-in", "account.not-logged-in", 0.95)
+    m = _rule(idx, "account.logged-in", "account.not-logged-in", 0.95)
+    if m is not None:
+        m.params.update(_indistinct(idx))
+    return m
+
+
+_ALSO = {"account.risk-blocked": T(zh="账户被封禁", en="a banned account"),
+         "account.remote-login": T(zh="异地登录", en="a login from another region")}
+
+
+def _indistinct(idx: FindingIndex) -> dict[str, str]:
+    """Texts for a message the platform also sends for other causes: say so rather than guess."""
+    ind = idx.evidence("account.logged-in").get("indistinct") or {}
+    if not ind:
+        return {"also_zh": "", "also_en": "", "tell_zh": "", "tell_en": ""}
+    names = [_ALSO.get(x, T(zh=x, en=x)) for x in ind.get("also") or []]
+    zh = "、".join(n.zh for n in names) or "其他原因"
+    en = ", ".join(n.en for n in names) or "other causes"
+    tell = ind.get("tell_by")
+    return {
+        "also_zh": f"注意：这个平台对{zh}给出完全相同的回答（“{ind.get('message')}”），kmdiag 无法分辨是会话过期还是{zh}。",
+        "also_en": f" Note: this platform gives {en} exactly the same answer (\"{ind.get('message')}\"), so kmdiag cannot tell "
+                   f"an expired session from {en}.",
+        "tell_zh": f"若登录页提示“{tell}”，说明账户被封禁，请联系店铺客服。" if tell else "",
+        "tell_en": f" If the sign-in form then says \"{tell}\", the account is banned: contact the shop." if tell else "",
+    }
 
 
 @cause(

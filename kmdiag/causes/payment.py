@@ -61,8 +61,9 @@ def order_expired(f: FindingIndex) -> Match | None:
               Step("operator", T(zh="改正回调地址（协议、域名、路径须与店铺路由一致，不能重定向，须接受渠道的请求方法），检查伪静态规则与 APP_URL。", en="Fix the notify URL (scheme, host and path must match the shop's route, no redirect, the provider's method accepted); check rewrite rules and APP_URL.")))
        )
 def callback_url_wrong(f: FindingIndex) -> Match | None:
-    if f.failed("payment.notify-url"):
-        return Match(0.9, ["payment.notify-url"], _params(f, **_detail(f, "payment.notify-url")))
+    for check_id in ("payment.notify-url-handed", "payment.notify-url"):  # what the shop handed the provider first
+        if f.failed(check_id):
+            return Match(0.9, [check_id], _params(f, **_detail(f, check_id)))
     return None
 
 
@@ -183,6 +184,8 @@ def retry_pending(f: FindingIndex) -> Match | None:
               Step("operator", T(zh="放行渠道的回调（CDN/WAF 规则、IP 白名单），确认网关的重试计划任务在运行，并定期运行 kmdiag payment --sweep。", en="Let the provider's callbacks through (CDN/WAF rules, IP allow-lists), make sure the gateway's retry cron runs, and run kmdiag payment --sweep regularly.")))
        )
 def callback_missing(f: FindingIndex) -> Match | None:
+    if f.failed("payment.notify-url-handed"):  # the shop handed out a URL that cannot reach it: not lost on the way
+        return None
     if f.failed("payment.callbacks-received"):
         conf = 0.85 if f.status("payment.notify-endpoint") == Status.PASS else 0.6
         return Match(conf, ["payment.callbacks-received", "payment.status-consistent"], _params(f))

@@ -37,6 +37,16 @@ def _mapped(view: dict[str, Any], cause: str) -> bool:
     return (view.get("mapped") or {}).get("cause") == cause
 
 
+def _indistinct(view: dict[str, Any], c: CheckContext) -> dict[str, Any]:
+    """When the platform gives this same message for other causes too (acg-faka: a ban reads as an expired
+    session), say so in the evidence instead of guessing which one it is."""
+    msg = str(view.get("message") or (view.get("mapped") or {}).get("message") or "")
+    for entry in c.profile.account.indistinct:
+        if entry.message and entry.message in msg:
+            return {"indistinct": {"message": msg, "also": list(entry.also), "tell_by": entry.tell_by}}
+    return {}
+
+
 @check(LOGGED_IN, layer="account", needs=(ME,),
        title=T(zh="账户已登录（会话有效）", en="Signed in (the session is valid)"))
 def logged_in(c: CheckContext) -> CheckResult:
@@ -46,6 +56,7 @@ def logged_in(c: CheckContext) -> CheckResult:
                            {"error": v["error"], "error_type": v.get("error_type")})
     ev = _ev(v, "logged_in_via")
     if v["logged_in"] is False:
+        ev.update(_indistinct(v, c))
         return CheckResult(Status.FAIL, T(zh=f"平台认为你未登录或会话已过期（{v['logged_in_via']}）",
                                           en=f"the platform says you are not signed in or the session expired ({v['logged_in_via']})"), ev)
     if v["logged_in"] is None:

@@ -36,6 +36,7 @@ app.add_typer(profiles_app, name="profiles")
 
 ProfileOpt = Annotated[str | None, typer.Option("--profile", "-p", help="Built-in profile NAME or a YAML PATH.")]
 DemoOpt = Annotated[bool, typer.Option("--demo", help="Diagnose the embedded demo shop (started in-process on loopback).")]
+PlatformOpt = Annotated[str | None, typer.Option("--platform", help="With --demo: a demo platform (acg-faka) instead of the default demo shop.")]
 FaultOpt = Annotated[list[str] | None, typer.Option("--fault", help="Demo fault to inject (repeatable); see `kmdiag demo --list`.")]
 FormatOpt = Annotated[str | None, typer.Option("--format", "-f", help="text | json | markdown | junit | html")]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")]
@@ -62,6 +63,7 @@ def order(
     url: Annotated[str | None, typer.Argument(help="The product page URL (optional with --profile or --demo).")] = None,
     profile: ProfileOpt = None,
     demo: DemoOpt = False,
+    platform: PlatformOpt = None,
     fault: FaultOpt = None,
     format: FormatOpt = None,
     output: OutputOpt = None,
@@ -87,7 +89,8 @@ def order(
     code = run_diagnosis(RunOptions(
         command="order", url=url, profile=profile, demo=demo, faults=list(fault or []), fmt=format, output=output,
         evidence=evidence, lang=lang, timeout=timeout, fail_on=fail_on, only=only, skip=skip, submit=submit,
-        smoke=smoke, debug=debug, extra={"browser_path": browser, "trace": trace, "token_env": token_env},
+        smoke=smoke, debug=debug, extra={"browser_path": browser, "trace": trace, "token_env": token_env,
+                                         "platform": platform},
     ))
     raise typer.Exit(code)
 
@@ -97,6 +100,7 @@ def payment(
     order_id: Annotated[str | None, typer.Argument(help="The platform's order number (optional with --demo or --sweep).")] = None,
     profile: ProfileOpt = None,
     demo: DemoOpt = False,
+    platform: PlatformOpt = None,
     fault: FaultOpt = None,
     sweep: Annotated[bool, typer.Option("--sweep", help="Check every recent unpaid/pending order against the provider.")] = False,
     since: Annotated[str, typer.Option("--since", help="With --sweep: how far back (e.g. 30m, 2h, 1d).")] = "2h",
@@ -127,7 +131,7 @@ def payment(
         command="payment", profile=profile, demo=demo, faults=list(fault or []), fmt=format, output=output,
         evidence=evidence, lang=lang, timeout=timeout, fail_on=fail_on, only=only, skip=skip, smoke=smoke, debug=debug,
         extra={"order_id": order_id, "since": since, "orders_file": str(orders_file) if orders_file else None,
-               "concurrency": concurrency, "rate": rate, "yes": yes, "dry_run": dry_run},
+               "concurrency": concurrency, "rate": rate, "yes": yes, "dry_run": dry_run, "platform": platform},
     )
     from kmdiag.cli import payment_cmd
 
@@ -137,6 +141,7 @@ def payment(
 @app.command("demo")
 def demo_cmd(
     fault: FaultOpt = None,
+    platform: Annotated[str | None, typer.Option("--platform", help="A demo platform (acg-faka) instead of the default demo shop.")] = None,
     command: Annotated[str, typer.Option("--command", help="order | payment: which faults to offer.")] = "order",
     list_faults: Annotated[bool, typer.Option("--list", help="List the demo faults and exit.")] = False,
     lang: LangOpt = None,
@@ -145,7 +150,7 @@ def demo_cmd(
     from kmdiag.cli.demo_cmd import main
 
     _check_choice("--lang", lang, LANGS)
-    raise typer.Exit(main(list(fault or []), command=command, list_only=list_faults, lang=lang))
+    raise typer.Exit(main(list(fault or []), command=command, list_only=list_faults, lang=lang, platform=platform))
 
 
 @app.command("checks")

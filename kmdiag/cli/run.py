@@ -81,7 +81,7 @@ def run_diagnosis(opts: RunOptions) -> int:
 
     started = time.monotonic()  # --timeout covers loading, the demo's start and stop too, not only the probes
     from kmdiag import runner
-    from kmdiag.profile.loader import load_profile, profile_from_url
+    from kmdiag.profile.loader import load_profile, profile_from_url, require_rooted
     from kmdiag.render import render
 
     lang = opts.lang or default_lang()
@@ -92,21 +92,22 @@ def run_diagnosis(opts: RunOptions) -> int:
         raise UsageError("--fault only works with --demo", hint=f"kmdiag {opts.command} --demo --fault {opts.faults[0]}")
     if opts.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
+    from kmdiag.demo.platforms import check_platform, make_demo
+
+    check_platform(opts.extra.get("platform"), opts.demo)
     environ = dict(os.environ)
     demo = None
     scratch: str | None = None
     try:
         if opts.demo:
-            from kmdiag.demo.runtime import DemoShop
-
-            demo = DemoShop(opts.faults, command=opts.command).start()
+            demo = make_demo(opts.faults, opts.command, opts.extra.get("platform")).start()
             profile = demo.profile()
             environ.update(demo.environ)
             environ.update(demo.secrets)
         elif opts.url:
             profile = profile_from_url(opts.url, base=opts.profile or "generic")
         elif opts.profile:
-            profile = load_profile(opts.profile)
+            profile = require_rooted(load_profile(opts.profile), opts.profile, opts.command)
         else:
             raise UsageError(
                 "nothing to diagnose: give a shop URL, --profile NAME or --demo",

@@ -117,6 +117,7 @@ async def execute(profile: Profile, secrets: dict[str, str], p: Plan) -> Result:
     res = Result(sent=True, order_status_before=before)
     timeout = profile.payment.provider.notify_timeout_s if p.kind == "callback" else 15.0
     started = time.monotonic()
+    wall = time.time()
     async with async_client(profile, timeout=timeout, max_body=MAX_BODY) as c:
         try:
             if p.method == "GET":
@@ -128,6 +129,11 @@ async def execute(profile: Profile, secrets: dict[str, str], p: Plan) -> Result:
             res.accepted = r.status_code < 300 and (p.kind != "callback" or "success" in r.text.lower())
         except Exception as exc:
             res.error = f"{type(exc).__name__}: {exc}"[:200]
+        finally:
+            if p.kind == "callback":  # a refused re-notify is logged by the shop; it is kmdiag's, not the gateway's
+                from kmdiag.payment import journal
+
+                journal.record(p.url, wall, time.time(), "renotify")
     res.elapsed_ms = int((time.monotonic() - started) * 1000)
     res.order_status_after = await order_status(profile, secrets, p.order_id)
     return res

@@ -26,16 +26,16 @@ def _target(opts: Any) -> tuple[Any, dict[str, str], Any]:
     environ = dict(os.environ)
     demo = None
     if opts.demo:
-        from kmdiag.demo.runtime import DemoShop
+        from kmdiag.demo.platforms import make_demo
 
-        demo = DemoShop(opts.faults, command="payment").start()
+        demo = make_demo(opts.faults, "payment", opts.extra.get("platform")).start()
         profile = demo.profile()
         environ.update(demo.environ)
         environ.update(demo.secrets)
     elif opts.profile:
-        from kmdiag.profile.loader import load_profile
+        from kmdiag.profile.loader import load_profile, require_rooted
 
-        profile = load_profile(opts.profile)
+        profile = require_rooted(load_profile(opts.profile), opts.profile, "payment")
     else:
         raise UsageError("--renotify needs --profile NAME (or --demo)",
                          hint="kmdiag payment KM20261125000001 --profile dujiaoka --renotify")

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 
 from kmdiag.i18n import T, same
+from kmdiag.payment import journal
 from kmdiag.payment.logs import search_many
 from kmdiag.payment.sweep import LOST_CAUSE, OrderResult
 
@@ -72,8 +73,9 @@ def refine(lost: list[OrderResult], files: list[str], fmt: str = "auto", deadlin
         return
     windows = {r.order_id: (r.paid_at - BEFORE_S, r.paid_at + AFTER_S) for r in todo if r.paid_at}
     found = search_many(files, [r.order_id for r in todo], fmt=fmt, windows=windows, deadline=deadline)
+    own = journal.windows(())  # kmdiag's own requests to notify handlers are never evidence
     for r in todo:
-        hits = found[r.order_id]
+        hits, _ = journal.drop_own(found[r.order_id], own)
         if any(h["kind"] == "truncated" and h["error"] == "time budget spent" for h in hits):
             return
         guess = cause_from_hits(hits, files)

@@ -70,7 +70,17 @@ def main(opts: Any) -> int:
     demo = None
     environ = dict(os.environ)
     try:
-        if opts.demo:
+        if opts.demo and opts.extra.get("platform"):
+            from kmdiag.demo.platforms import make_demo
+
+            # A demo platform has no pending-orders API: its story's orders come as an orders file.
+            demo = make_demo(opts.faults, "payment", opts.extra.get("platform")).start()
+            orders_file = orders_file or demo.vars.get("orders_file")
+            profile = demo.profile()
+            environ.update(demo.environ)
+            environ.update(demo.secrets)
+            extra = {"demo": {"platform": opts.extra.get("platform")}}
+        elif opts.demo:
             from kmdiag.demo import gateway
             from kmdiag.demo.runtime import DemoShop
 
@@ -81,9 +91,9 @@ def main(opts: Any) -> int:
             environ.update(demo.secrets)
             extra = {"demo": {"seeded": DEMO_ORDERS, "seeded_lost": seeded_lost}}
         elif opts.profile:
-            from kmdiag.profile.loader import load_profile
+            from kmdiag.profile.loader import load_profile, require_rooted
 
-            profile, extra = load_profile(opts.profile), {}
+            profile, extra = require_rooted(load_profile(opts.profile), opts.profile, "payment --sweep"), {}
         else:
             raise UsageError("which shop? the sweep needs a profile (provider, keys, pending-orders endpoint)",
                              hint="kmdiag payment --sweep --profile PROFILE --orders-file orders.txt   or   --demo")

@@ -19,7 +19,7 @@ from kmdiag.registry import probe
 MAX_CALLBACKS = 200
 
 
-@probe("payment.callbacks", layer="payment", commands=("payment",), timeout=8.0)
+@probe("payment.callbacks", layer="payment", commands=("payment",), timeout=8.0, needs=("payment.provider",))
 async def callbacks(ctx: ProbeContext) -> dict[str, Any]:
     """Callbacks for the order from ``callback_log.endpoint`` and ``callback_log.files``, signatures verified."""
     oid = order_id(ctx)
@@ -34,6 +34,7 @@ async def callbacks(ctx: ProbeContext) -> dict[str, Any]:
             out["callbacks"] = out["endpoint"].pop("records")
     if cl.files:
         hits, err = await _from_logs(cl.files, oid, cl.format, ctx)
+        hits, out["log_window"], out["own_requests_dropped"] = _not_ours(ctx, hits)
         out["log_hits"], out["log_error"] = hits, err
         if err is None:
             out["sources"].append("logs")
@@ -96,13 +97,33 @@ def _from_hit(h: Mapping[str, Any]) -> dict[str, Any]:
             "source": f"{h.get('source')}:{h.get('line_no')}"}
 
 
+def _window(ctx: ProbeContext) -> tuple[float, float] | None:
+    """Lines naming no order (acg-faka runtime.log) count inside this window around the provider's payment time."""
+    from kmdiag.payment.timewindow import payment_window
+
+    cfg = ctx.profile.payment.provider
+    return payment_window(ctx.data("payment.provider").get("paid_at"), cfg.retry_schedule_s, cfg.notify_timeout_s, now())
+
+
+def _not_ours(ctx: ProbeContext, hits: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[float] | None, int]:
+    """Drop the lines kmdiag's own earlier requests to the notify handler caused (the journal)."""
+    from kmdiag.payment import journal
+
+    targets = [ctx.profile.base_url]
+    if ctx.profile.payment.notify_url:
+        targets.append(ctx.profile.url(ctx.profile.payment.notify_url))
+    kept, dropped = journal.drop_own(hits, journal.windows(targets))
+    win = _window(ctx)
+    return kept, list(win) if win else None, dropped
+
+
 async def _from_logs(files: list[str], oid: str, fmt: str, ctx: ProbeContext) -> tuple[list[dict[str, Any]], str | None]:
     try:
         from kmdiag.payment.logs import search_callbacks
     except ImportError:
         return [], "log search is not available in this build"
     try:
-        hits = await asyncio.wait_for(asyncio.to_thread(search_callbacks, list(files), oid, fmt=fmt),
+        hits = await asyncio.wait_for(asyncio.to_thread(search_callbacks, list(files), oid, fmt=fmt, window=_window(ctx)),
                                       timeout=ctx.timeout(5.0))
     except TimeoutError:
         return [], "log search did not finish in time"

@@ -60,4 +60,7 @@ async def platform_order(ctx: ProbeContext) -> dict[str, Any]:
         trade_no=field(body, f.get("trade_no")),
         info=field(body, f.get("info")),
     )
+    handed = pay.handed_notify_url
+    if handed is not None and handed.order_field:  # the notify URL the order record says was handed over
+        out["handed_notify_url"] = field(body, handed.order_field)
     return out

@@ -8,6 +8,7 @@ own field names.
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -133,15 +134,86 @@ def _line_of(node: Any, loc: tuple[Any, ...]) -> int:
 def profile_from_url(url: str, base: str = "generic") -> Profile:
     """A profile (``base``: NAME or PATH) pointed at ``url``: ``kmdiag order [--profile P] https://shop/...``.
 
-    The URL's origin becomes ``base_url``; its path (and query), when there is one, becomes the product
-    page. A bare origin keeps the profile's own ``product_url``.
+    The URL's origin becomes ``base_url`` and every other URL on the profile's host follows it
+    (:func:`reroot`); its path (and query), when there is one, becomes the product page. A bare
+    origin keeps the profile's own ``product_url``.
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ProfileError(f"'{url}' is not an http(s) URL", hint="e.g. kmdiag order https://shop.example.com/buy/1")
-    prof = load_profile(base)
-    update: dict[str, Any] = {"base_url": f"{parts.scheme}://{parts.netloc}/"}
-    if parts.path not in ("", "/") or parts.query:
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        update["order"] = prof.order.model_copy(update={"product_url": path})
-    return prof.model_copy(update=update)
+        raise ProfileError(f"'{url}' is not an http(s) URL", hint="e.g. kmdiag order https://your-shop/buy/1")
+    return reroot(load_profile(base), url)
+
+
+# -- re-rooting: every host of a profile follows the URL the user gave ---------------------------
+
+_PLACEHOLDER = re.compile(r"(?:^|\.)example\.(?:com|net|org)$|\.example$|\.invalid$|^example$")
+
+
+def is_placeholder(host: str | None) -> bool:
+    """A documentation host (RFC 2606: example.com/.net/.org, *.example, *.invalid): never a real shop."""
+    return bool(host) and bool(_PLACEHOLDER.search(str(host).lower().rstrip(".")))
+
+
+def reroot(prof: Profile, url: str, *, keep_page: bool = False) -> Profile:
+    """``prof`` pointed at the shop ``url``: base URL, notify URL, API, static and callback URLs all move.
+
+    Every absolute URL on the profile's own host (``base_url``'s) gets the URL's scheme, host and
+    port; every other placeholder host (``pay.example.com``) is dropped — a gateway kmdiag cannot
+    know is left unset rather than contacted; hosts in ``network.hosts`` follow the same rule.
+    Paths are untouched (they are relative to ``base_url``). The URL's path, when it has one,
+    becomes the product page.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ProfileError(f"'{url}' is not an http(s) URL", hint="e.g. kmdiag order https://your-shop/item/1")
+    old = urlsplit(prof.base_url)
+    old_host = (old.hostname or "").lower()
+    new_origin = f"{parts.scheme}://{parts.netloc}"
+
+    def move(value: str) -> str | None:
+        u = urlsplit(value)
+        if u.scheme not in ("http", "https") or not u.netloc:
+            return value
+        host = (u.hostname or "").lower()
+        if host == old_host:
+            return new_origin + value[len(f"{u.scheme}://{u.netloc}"):]
+        return None if is_placeholder(host) else value
+
+    def walk(obj: Any, top: bool = True) -> Any:
+        if isinstance(obj, dict):
+            out = {}
+            for k, v in obj.items():
+                if k == "hosts" and isinstance(v, list):
+                    out[k] = [parts.hostname if str(h).lower() == old_host else h for h in v
+                              if str(h).lower() == old_host or not is_placeholder(str(h))]
+                else:
+                    out[k] = walk(v, False)
+            return out
+        if isinstance(obj, list):
+            return [x for x in (walk(v, False) for v in obj) if x is not None]
+        if isinstance(obj, str):
+            return move(obj)
+        return obj
+
+    data = walk(prof.model_dump(mode="json", exclude_none=False))
+    if not keep_page:  # a profile re-rooted onto its own base_url keeps it whole (a /shop/ prefix too)
+        data["base_url"] = new_origin + "/"
+    if not keep_page and (parts.path not in ("", "/") or parts.query):
+        data.setdefault("order", {})["product_url"] = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:  # a required URL field held a placeholder of another host
+        raise ProfileError(f"profile '{prof.name}' cannot follow {new_origin}: {exc.errors()[0].get('msg')}") from None
+
+
+def require_rooted(prof: Profile, name: str, command: str = "order") -> Profile:
+    """A profile still on a documentation host cannot be diagnosed: say which address is missing."""
+    host = urlsplit(prof.base_url).hostname
+    if is_placeholder(host):
+        raise ProfileError(
+            f"profile '{name}' names no shop address of its own: point it at your shop",
+            hint=(f"kmdiag order --profile {name} https://YOUR-SHOP/item/1" if command == "order" else
+                  f"copy it (kmdiag profiles show {name} > my-shop.yaml), set base_url and the gateway, "
+                  f"then: kmdiag {command} ORDER_ID --profile my-shop.yaml"),
+        )
+    return reroot(prof, prof.base_url, keep_page=True)  # a placeholder left in a copied profile is dropped, never contacted

@@ -73,6 +73,7 @@ class Order(_M):
     captcha: str | None = Field(None, description="Selector of a captcha input, if the platform has one.")
     feedback_ms: int = Field(2500, ge=200, le=20000, description="How long to wait for visible feedback after the click.")
     error_codes: dict[str, str] = Field(default_factory=dict, description="Order-API error code or message substring -> cause id.")
+    sold_out_texts: list[str] = Field(default_factory=list, description="Texts near the order form that mean out of stock (已售罄...).")
 
 
 def _cause_id(v: str) -> str:
@@ -112,7 +113,16 @@ class AccountFields(_M):
         return v
 
 
+class Indistinct(_M):
+    """An account-API message the platform sends for more than one reason (acg-faka: a ban reads as an expired session)."""
+
+    message: str = Field(description="Substring of the platform's message.")
+    also: list[CauseId] = Field(default_factory=list, description="Other causes that get exactly the same answer.")
+    tell_by: str | None = Field(None, description="What tells them apart for the shopper (e.g. the login form's text).")
+
+
 class Account(_M):
+    indistinct: list[Indistinct] = Field(default_factory=list, description="Messages that cannot tell causes apart.")
     token_env: str | None = None
     send_as: SendAs = Field(default_factory=lambda: SendAs(header="Authorization", template="Bearer {token}"))
     endpoint: str | None = None
@@ -147,7 +157,17 @@ class Provider(_M):
     success_reply: str | None = None
 
 
+class HandedNotifyUrl(_M):
+    """Where the notify URL the shop really handed the provider can be read (issue: compare it with the origin)."""
+
+    page: str | None = Field(None, description="A page holding the form posted to the gateway, e.g. /user/pay/order.{order_id}.2.")
+    form_field: str = Field("notify_url", description="The form input (or query parameter) that holds the notify URL.")
+    order_field: str | None = Field(None, description="JMESPath into the order record's answer, when the record holds it.")
+    provider_field: str | None = Field(None, description="JMESPath into the provider's own record (its raw query answer).")
+
+
 class Payment(_M):
+    handed_notify_url: HandedNotifyUrl | None = None
     order_endpoint: str | None = None
     order_fields: dict[str, str] = Field(default_factory=dict)
     status_map: dict[str, str] = Field(default_factory=dict)
@@ -159,10 +179,19 @@ class Payment(_M):
     provider: Provider = Field(default_factory=Provider)
 
 
+class ApiConvention(_M):
+    """How a platform's JSON APIs say yes or no inside HTTP 200 (JMESPath), e.g. acg-faka {"code":0,"msg":...}."""
+
+    code: str | None = None
+    success_codes: list[int | str] = Field(default_factory=list)
+    message: str | None = None
+
+
 class Profile(_M):
     name: str
     title: str = ""
     base_url: str
+    api: ApiConvention | None = None
     network: Network = Field(default_factory=Network)
     platform: Platform = Field(default_factory=Platform)
     order: Order = Field(default_factory=Order)

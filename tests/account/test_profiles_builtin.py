@@ -35,10 +35,12 @@ def test_platform_facts() -> None:
     acg = load_profile("acg-faka")
     assert acg.order.button == ".pay-list a.pay[data-id]" and acg.order.captcha == "input[name=captcha]"
     assert acg.order.order_request == "POST /user/api/order/trade" and acg.order.product_url.startswith("/item/")
-    assert acg.account.send_as.cookie == "ACG-SHOP"
+    assert acg.account.send_as.cookie == "USER_SESSION"  # reference §7.1: ACG-SHOP is only the PHP session
     assert acg.payment.status_map == {"0": "unpaid", "1": "completed"}
     assert "/user/api/order/callback." in (acg.payment.notify_url or "")
-    assert "account.risk-blocked" in acg.account.error_codes.values()
+    # 3.6.0 sends two refusals; a ban reads like an expired session, and the profile says so
+    assert set(acg.account.error_codes.values()) == {"account.not-logged-in"}
+    assert acg.account.indistinct[0].also == ["account.risk-blocked"] and acg.account.indistinct[0].tell_by == "您已被封禁"
     dj = load_profile("dujiaoka")
     assert dj.order.order_request == "POST /create-order" and dj.order.product_url.startswith("/buy/")
     assert dj.payment.status_map["-1"] == "expired" and dj.payment.status_map["6"] == "abnormal"
@@ -59,7 +61,7 @@ def _broken_copy(tmp_path: Path, name: str, old: str, new: str) -> tuple[Path, i
 @pytest.mark.parametrize(("old", "new", "says"), [
     ("  endpoint: /user/api/bill/data", "  endpiont: /user/api/bill/data", "did you mean 'endpoint'"),
     ('    logged_in: "code == `200`"', '    logged_in: "code == "', "JMESPath"),
-    ("account.risk-blocked            # users.status", "risk blocked            # users.status", "cause id"),
+    ("also: [account.risk-blocked]", "also: [risk blocked]", "cause id"),
     ("  method: POST", "  method: PUT", "method"),
 ])
 def test_typo_gives_file_line_and_exit_2(cli, tmp_path: Path, old: str, new: str, says: str) -> None:
