@@ -138,6 +138,9 @@ def field_verdicts(d: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
                "kind": (plan or {}).get("kind"), "label": (plan or {}).get("label"),
                "rejects": (plan or {}).get("rejects") or []}
         (refused if ours and not f.get("value_missing") else empty).append(row)
+    for f in d.get("fill") or []:  # a profile value that could not be typed in: that field is empty too
+        if not f.get("filled"):
+            empty.append({"field": f.get("selector"), "message": "", "kind": None, "label": None, "why": "fill-failed"})
     for p in d.get("autofill") or []:  # planned but not filled (no valid guess): empty even if the page says nothing
         if not p.get("filled") and not any(e["field"] == (p.get("name") or p.get("selector")) for e in empty):
             empty.append({"field": p.get("name") or p.get("selector"), "message": "", "kind": p.get("kind"),

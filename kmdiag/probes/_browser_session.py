@@ -49,6 +49,7 @@ class Session:
         self.orders: list[dict[str, Any]] = []
         self.after_click: list[dict[str, Any]] = []
         self._req_objs: dict[int, Any] = {}
+        self._reloading = False
         self._finished: set[int] = set()
 
     def ms(self) -> int:
@@ -124,6 +125,8 @@ class Session:
 
     async def _route(self, route: Any, request: Any) -> None:
         same_origin = bool(self.origin) and request.url.startswith(self.origin)
+        if self.phase == "reload" and request.resource_type == "document" and request.method == "GET":
+            self._reloading = True  # from here on the new page's own start-up requests pass
         if self.phase in ("click", "dblclick") and is_order_request(request.method, request.url, self.order_rule,
                                                                    self.origin or None):
             # "document" = a native form post (a navigation), as much an order request as an XHR.
@@ -137,13 +140,14 @@ class Session:
                 await route.abort("aborted")
                 return
             self._req_objs[len(self.orders) - 1] = request
-        elif self.phase in ("after", "done") and is_order_request(request.method, request.url, self.order_rule,
-                                                                  self.origin or None):
+        elif (self.phase in ("after", "done") or (self.phase == "reload" and not self._reloading)) and is_order_request(
+                request.method, request.url, self.order_rule, self.origin or None):
             # Late: the click's (or the double click's) order request reached the browser's edge after its
             # round ended (a loaded machine delays the driver's events; a native form's second submit).
             # Nothing else acts on the page then, so it is still that click's request: counted, never sent.
+            # Before the reload's own document request, an order request is still the old page's click.
             self.orders.append({"method": request.method, "url": _short_url(request.url), "t_ms": self.ms(),
-                                "phase": "click" if self.phase == "after" else "dblclick", "intercepted": True,
+                                "phase": "dblclick" if self.phase == "done" else "click", "intercepted": True,
                                 "type": request.resource_type, "late": True})
             await route.abort("aborted")
             return

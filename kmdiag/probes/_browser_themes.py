@@ -18,7 +18,18 @@ _KEEP_S = 3.0  # left for the click, the watch and the wrap-up when filling fiel
 
 
 async def fill_buyer(ctx: Any, page: Any, out: dict[str, Any], evaluate: Any) -> None:
-    """Fill the fields the profile does not name; the values join the run's redactor."""
+    """Fill the fields the profile does not name; the values join the run's redactor.
+
+    A profile field whose fill timed out (a loaded machine misses Playwright's actionability wait)
+    is set once more the way a script would, so that an empty field is not blamed on the shop.
+    """
+    for f in out.get("fill") or []:
+        if not f.get("filled"):
+            again = await fill.apply(page, [{"selector": f["selector"], "kind": "text", "fill": True,
+                                             "value": ctx.profile.order.fill.get(f["selector"], "")}],
+                                     lambda: ctx.remaining() - _KEEP_S)
+            if again and again[0].get("filled"):
+                f.update(filled=True, how="retry")
     planned = await fill.plan(page, ctx.profile.order.fill, lambda p, e, a: evaluate(ctx, p, e, a))
     done = await fill.apply(page, planned or [], lambda: ctx.remaining() - _KEEP_S)
     fill.register_values(ctx.state.get("redactor"), done)
