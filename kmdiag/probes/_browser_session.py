@@ -50,6 +50,8 @@ class Session:
         self.after_click: list[dict[str, Any]] = []
         self._req_objs: dict[int, Any] = {}
         self._reloading = False
+        self.closing = False
+        self._handling = 0  # route handlers running (a held order request among them)
         self._finished: set[int] = set()
 
     def ms(self) -> int:
@@ -118,10 +120,25 @@ class Session:
 
     # -- the edge: every request passes here ----------------------------------------------------
     async def route(self, route: Any, request: Any) -> None:
+        self._handling += 1
         try:
-            await self._route(route, request)
+            if self.closing:  # the visit is over: nothing more leaves, whatever it is
+                await route.abort("aborted")
+            else:
+                await self._route(route, request)
         except Exception:  # the page or context closed while a request was held: nothing to do
             pass
+        finally:
+            self._handling -= 1
+
+    async def drain(self, cap_s: float = 1.0) -> None:
+        """Before the browser closes: stop every held request. Chromium resumes requests still paused
+        at the edge when its DevTools client goes away, so a held order request would be *sent*."""
+        self.closing = True
+        end = time.monotonic() + cap_s
+        # Also the requests already at the edge whose handler has not run yet (the driver is behind).
+        while (self._handling or self.inflight) and time.monotonic() < end:
+            await asyncio.sleep(0.02)
 
     async def _route(self, route: Any, request: Any) -> None:
         same_origin = bool(self.origin) and request.url.startswith(self.origin)
@@ -136,7 +153,9 @@ class Session:
             if self.phase == "dblclick" or not self.submit:
                 rec["intercepted"] = True
                 if self.phase == "dblclick":
-                    await asyncio.sleep(_ORDER_HOLD_S)
+                    end = time.monotonic() + _ORDER_HOLD_S
+                    while time.monotonic() < end and not self.closing:
+                        await asyncio.sleep(0.02)
                 await route.abort("aborted")
                 return
             self._req_objs[len(self.orders) - 1] = request

@@ -136,6 +136,7 @@ async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
     try:
         out.update(await _steps(ctx, page, s))
     finally:
+        await s.drain(max(0.1, min(1.0, ctx.remaining() - 0.8)))  # no held request may outlive the visit
         out.update(console=s.console[:50], page_errors=s.page_errors[:20], failed_requests=s.failed[:30],
                    http_errors=s.http_errors[:30], dialogs=s.dialogs[:10], dialog_count=s.dialog_count,
                    requests_after_click=s.after_click[:40], order_requests=s.orders[:10])
