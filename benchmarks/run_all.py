@@ -8,7 +8,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 
-for name in ("startup.py", "order_run.py", "sweep.py"):
+for name in ("startup.py", "order_run.py", "sweep.py", "serve.py"):
     path = HERE / name
     if path.exists():
         print(f"\n== {name}")

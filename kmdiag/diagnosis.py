@@ -72,6 +72,8 @@ def diagnose(findings: list[Finding], *, command: str, options: Mapping[str, Any
             m = None
         if m is not None and m.confidence > 0:
             matches.append((spec, m))
+    if any(not spec.fallback for spec, _ in matches):  # a fallback only speaks when nothing else did
+        matches = [(spec, m) for spec, m in matches if not spec.fallback]
     matches.sort(key=lambda sm: (sm[0].priority, -sm[1].confidence))
     out: list[CauseMatch] = []
     for spec, m in matches:

@@ -101,6 +101,7 @@ class CauseSpec:
     steps: tuple[Step, ...]
     rule: CauseRule
     commands: tuple[str, ...] = ("order",)
+    fallback: bool = False  # named only when no other cause of the command matched
 
 
 PROBES: dict[str, ProbeSpec] = {}
@@ -154,11 +155,12 @@ def cause(
     explanation: T,
     steps: tuple[Step, ...],
     commands: tuple[str, ...] = ("order",),
+    fallback: bool = False,
 ) -> Callable[[CauseRule], CauseRule]:
     def deco(fn: CauseRule) -> CauseRule:
         if id in CAUSES:
             raise ValueError(f"cause id registered twice: {id}")
-        CAUSES[id] = CauseSpec(id, layer, priority, title, explanation, steps, fn, commands)
+        CAUSES[id] = CauseSpec(id, layer, priority, title, explanation, steps, fn, commands, fallback)
         return fn
 
     return deco

@@ -219,6 +219,9 @@ def execute(
     t0 = time.monotonic()
     ctx = ProbeContext(profile=profile, options=options, deadline=t0 + budget, secrets=dict(secrets or {}))
     probes, checks = select(command, layers)
+    if not options.get("my_browser"):  # the shopper's own profile is only ever looked at when asked (--my-browser)
+        probes = [p for p in probes if p.id != "browser.my-browser"]
+        checks = [c for c in checks if "browser.my-browser" not in c.needs]
     if prepare is not None:
         prepare(ctx)
     interrupted = False

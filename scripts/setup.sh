@@ -16,6 +16,9 @@ if command -v fc-list >/dev/null 2>&1; then
 else
   [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 fi
+# nginx only for the tests that read an access log written by a real nginx (they skip without it)
+had_nginx=1
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { need+=(nginx-light); had_nginx=0; }
 if [ ${#need[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
     SUDO=""
@@ -30,6 +33,35 @@ if [ ${#need[@]} -gt 0 ]; then
     fi
   else
     warn "missing ${need[*]}. On macOS: brew install --cask chromium; brew install dnsmasq. On other systems install Chrome/Chromium, dnsmasq and a CJK font."
+  fi
+fi
+if [ "$had_nginx" -eq 0 ] && [ -x /usr/sbin/nginx ] && command -v systemctl >/dev/null 2>&1 \
+   && systemctl is-active --quiet nginx 2>/dev/null; then
+  # Debian starts the packaged service on :80; the tests run their own nginx on a loopback port.
+  ${SUDO:-} systemctl disable --now nginx >/dev/null 2>&1 && say "stopped the nginx service the package started (the tests run their own)"
+fi
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || warn "no nginx: the tests on a real nginx access log will be skipped"
+# Prometheus and Alertmanager: only for the exporter's tests (kmdiag serve, tests/serve) and
+# promtool for the alert rules. --no-install-recommends (no node exporter), and their services are
+# never started here: a policy-rc.d that refuses every service start is put in place for the
+# install when the machine has none (containers usually do), then removed again.
+mon=()
+command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || mon+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || command -v alertmanager >/dev/null 2>&1 || mon+=(prometheus-alertmanager)
+if [ ${#mon[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+    say "installing ${mon[*]} (for the exporter tests; their services are not started)"
+    made_policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && made_policy=1
+    fi
+    { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${mon[@]}" >/dev/null; } \
+      || warn "could not install ${mon[*]}; the Prometheus tests will be skipped (apt-get install ${mon[*]})"
+    [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
+  elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then
+    warn "missing ${mon[*]}: the Prometheus tests will be skipped; run: sudo apt-get install --no-install-recommends ${mon[*]}"
+  else
+    warn "missing ${mon[*]} (Prometheus, Alertmanager): the Prometheus tests will be skipped"
   fi
 fi
 command -v chromium >/dev/null 2>&1 || warn "no Chromium found: the browser layer will say what to install and the other layers still run"

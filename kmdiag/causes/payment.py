@@ -85,11 +85,26 @@ def endpoint_down(f: FindingIndex) -> Match | None:
        explanation=T(zh="{detail_zh}", en="{detail_en}"),
        steps=(KEEP, SUPPORT,
               Step("agent", T(zh="渠道已收款（{paid_at}）：在后台手动补单；运营修好密钥后可用 --renotify 补发。", en="The provider was paid ({paid_at}): complete the order by hand; once the key is fixed, --renotify works too.")),
-              Step("operator", T(zh="核对店铺配置的商户密钥（易支付 MD5 密钥 / 支付宝公钥而非应用公钥 / 微信平台公钥），并检查是否有输入过滤改写了回调参数。", en="Check the key the shop is configured with (epay MD5 key / the Alipay public key, not the app key / the WeChat platform key) and any input filter that rewrites callback parameters.")))
+              Step("operator", T(zh="核对店铺配置的商户密钥（易支付 MD5 密钥 / 支付宝公钥而非应用公钥 / 微信平台公钥与 APIv3 密钥），并检查是否有输入过滤改写了回调参数。", en="Check the key the shop is configured with (epay MD5 key / the Alipay public key, not the app key / the WeChat platform public key and APIv3 key) and any input filter that rewrites callback parameters.")))
        )
 def signature_invalid(f: FindingIndex) -> Match | None:
     if f.failed("payment.callback-signature"):
         return Match(0.9, ["payment.callback-signature"], _params(f, **_detail(f, "payment.callback-signature")))
+    if f.failed("payment.provider-answer") and f.evidence("payment.provider-answer").get("cause_hint") == "wrong-public-key":
+        return Match(0.85, ["payment.provider-answer"], _params(f, **_detail(f, "payment.provider-answer")))
+    return None
+
+
+@cause("payment.provider-refused", layer="payment", priority=101, commands=CMD,
+       title=T(zh="支付渠道拒绝了查询", en="The provider refused the query"),
+       explanation=T(zh="{detail_zh}。渠道是“钱到底收没收”的唯一依据，它不回答，就无法确认这笔付款。", en="{detail_en}. The provider is the only source of truth for whether the money was taken; without its answer the payment cannot be confirmed."),
+       steps=(KEEP, SUPPORT,
+              Step("agent", T(zh="在渠道商户后台按订单号 {order_id} 手动查询这笔交易；确认已收款再手动补单。", en="Look order {order_id} up by hand in the provider's merchant console; complete the order only once it shows as paid.")),
+              Step("operator", T(zh="核对商户号、商户密钥（易支付 MD5 密钥 / 支付宝应用私钥 / 微信商户私钥与证书序列号）与网关地址，它们也是店铺下单和验签用的配置。", en="Check the merchant id, the merchant key (epay MD5 key / Alipay app private key / WeChat merchant key and certificate serial) and the gateway URL: the shop uses the same settings to take payments and verify notifies.")))
+       )
+def provider_refused(f: FindingIndex) -> Match | None:
+    if f.failed("payment.provider-answer") and f.evidence("payment.provider-answer").get("cause_hint") in ("credentials", "provider-error"):
+        return Match(0.8, ["payment.provider-answer"], _params(f, **_detail(f, "payment.provider-answer")))
     return None
 
 
@@ -196,3 +211,22 @@ def _detail(f: FindingIndex, check_id: str) -> dict[str, str]:
     """A check's summary as ``{detail_zh}`` / ``{detail_en}`` params (params are plain strings)."""
     fi = f.by_id.get(check_id)
     return {"detail_zh": fi.summary.zh if fi else "?", "detail_en": fi.summary.en if fi else "?"}
+
+
+@cause("payment.unexplained", layer="payment", priority=199, commands=CMD, fallback=True,
+       title=T(zh="有检查失败，但不符合任何已知原因", en="Checks failed, but they match no known cause"),
+       explanation=T(zh="失败的检查：{detail_zh}。kmdiag 没有把它们归到某个已知原因，请按下面的证据人工判断。", en="Failing checks: {detail_en}. kmdiag could not attribute them to a known cause; judge from the evidence below."),
+       steps=(KEEP, SUPPORT,
+              Step("agent", T(zh="逐条查看失败检查的证据（--format json 或 --evidence），渠道确认已收款时在后台手动补单。", en="Read the evidence of each failing check (--format json or --evidence); when the provider confirms the payment, complete the order by hand.")),
+              Step("operator", T(zh="把这份报告（--evidence 生成的脱敏证据包）附在问题反馈里，帮助 kmdiag 学会这种情况。", en="Attach this report (the redacted --evidence bundle) to an issue so kmdiag can learn this case.")))
+       )
+def unexplained(f: FindingIndex) -> Match | None:
+    """Only when nothing else matched (``fallback``): a failing run always ends with a named cause."""
+    failed = f.layer_failed("payment")
+    if f.options.get("fail_on") == "warn":
+        failed += [i for i, x in f.by_id.items() if x.layer == "payment" and x.status == Status.WARN]
+    if not failed:
+        return None
+    zh = "；".join(f"{i}（{f.by_id[i].summary.zh}）" for i in failed)
+    en = "; ".join(f"{i} ({f.by_id[i].summary.en})" for i in failed)
+    return Match(0.3, failed, _params(f, detail_zh=zh, detail_en=en))

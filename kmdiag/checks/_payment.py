@@ -34,25 +34,17 @@ def timeout_ms(c: CheckContext) -> float:
 
 
 def reply_ok(cb: dict[str, Any], provider: str, success_reply: str | None = None) -> bool:
-    """The provider's own rule: epay "success" anywhere in a 200 body; Alipay exactly ``success``;
-    WeChat Pay v3 any 200/204."""
-    status = cb.get("status")
-    body = str(cb.get("reply") or "")
-    if provider == "wechatpay":
-        return status in (200, 204)
-    if status != 200:
-        return False
-    if provider == "alipay":
-        return body == (success_reply or "success")
-    if success_reply and success_reply not in ("success",):
-        return success_reply in body
-    return any(w in body for w in ("success", "SUCCESS", "Success"))
+    """The provider's own rule (each provider module's ``reply_ok``): epay "success" anywhere in a 200
+    body; Alipay exactly ``success``; WeChat Pay v3 any 200/204."""
+    from kmdiag.payment.providers.base import provider_module
+
+    return bool(provider_module(provider).reply_ok(cb.get("status"), str(cb.get("reply") or ""), success_reply))
 
 
 def accepted(cb: dict[str, Any], c: CheckContext) -> bool:
     """Accepted *as the provider sees it*: the right reply, within the provider's timeout."""
     d = cb.get("duration_ms")
-    in_time = d is None or d <= timeout_ms(c)
+    in_time = d is None or d < timeout_ms(c)  # an answer at the timeout is one the provider stopped waiting for
     return in_time and reply_ok(cb, kind(c), c.profile.payment.provider.success_reply)
 
 
@@ -61,6 +53,8 @@ def callbacks(c: CheckContext) -> list[dict[str, Any]]:
 
 
 def callback_money(cb: dict[str, Any], provider: str) -> Decimal | None:
+    if cb.get("amount") is not None:  # the probe read it the provider's way (WeChat: the decrypted resource)
+        return money(cb["amount"])
     p = cb.get("params") or {}
     if provider == "epay":
         return money(p.get("money"))

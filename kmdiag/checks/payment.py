@@ -44,6 +44,46 @@ def provider_paid_check(c: CheckContext) -> CheckResult:
                                       en=f"the provider took {p.get('amount')} at {when(p.get('paid_at'))}, trade no. {p.get('trade_no')}"), ev)
 
 
+_PUBLIC_KEY = {"alipay": T(zh="支付宝公钥", en="Alipay public key"), "wechatpay": T(zh="微信支付平台公钥", en="WeChat Pay platform public key")}
+
+
+@check("payment.provider-answer", layer="payment", commands=CMD, needs=("payment.provider",),
+       title=T(zh="渠道的查询应答可信且可读", en="The provider's answer to the query is authentic and readable"))
+def provider_answer(c: CheckContext) -> CheckResult:
+    """The provider's own answer is evidence: a signature that does not verify proves the configured
+    public key wrong; a refusal names its reason; an outage or a rate limit is said, not guessed past."""
+    p = provider(c)
+    err = str(p.get("error") or "")
+    ev = {"kind": p.get("kind"), "error": err or None, "retry_after": p.get("retry_after"),
+          "provider_code": (p.get("raw") or {}).get("code"), "provider_message": (p.get("raw") or {}).get("msg") or (p.get("raw") or {}).get("sub_msg")}
+    if not err:
+        return CheckResult(Status.PASS, T(zh="渠道应答正常", en="the provider answered normally"), ev)
+    kind = str(p.get("kind") or "")
+    why = err.split(":", 1)[-1].strip() or err
+    if err.startswith("bad-signature"):
+        key = _PUBLIC_KEY.get(kind, T(zh="渠道公钥", en="provider public key"))
+        ev["cause_hint"] = "wrong-public-key"
+        return CheckResult(Status.FAIL, T(
+            zh=f"渠道对查询的应答用配置的{key.zh}验签失败：配置的{key.zh}不对（常见：把应用公钥当成了{key.zh}）；店铺若用同一把密钥，所有回调也会验签失败",
+            en=f"the provider's answer to the query does not verify with the configured {key.en}: that key is wrong (often the app's own public key pasted instead); a shop configured with the same key rejects every notify too"), ev)
+    if err.startswith("auth"):
+        ev["cause_hint"] = "credentials"
+        return CheckResult(Status.FAIL, T(zh=f"渠道拒绝了商户凭据：{why}（商户号或商户密钥不对）",
+                                          en=f"the provider refused the merchant credentials: {why} (wrong merchant id or key)"), ev)
+    if err.startswith("provider"):
+        ev["cause_hint"] = "provider-error"
+        if "invalid-signature" in err or "SIGN_ERROR" in err:  # the gateway could not verify kmdiag's signed request
+            return CheckResult(Status.FAIL, T(
+                zh=f"渠道返回了错误：{why}——渠道验不过 kmdiag 的请求签名：配置的应用/商户私钥与上传到渠道的公钥不是一对",
+                en=f"the provider answered with an error: {why} — it cannot verify kmdiag's signed request: the configured app/merchant private key does not match the public key uploaded to the provider"), ev)
+        return CheckResult(Status.FAIL, T(zh=f"渠道返回了错误：{why}", en=f"the provider answered with an error: {why}"), ev)
+    if err == "rate-limited":
+        return CheckResult(Status.ERROR, T(zh=f"渠道限流（{p.get('retry_after') or '?'} 秒后再试）", en=f"the provider rate-limited the query (retry in {p.get('retry_after') or '?'} s)"), ev)
+    if err.startswith("network"):
+        return CheckResult(Status.ERROR, T(zh=f"连不上渠道：{why}", en=f"the provider could not be reached: {why}"), ev)
+    return CheckResult(Status.ERROR, T(zh=f"渠道的应答无法使用：{err}", en=f"the provider's answer could not be used: {err}"), ev)
+
+
 @check("payment.status-consistent", layer="payment", commands=CMD, needs=("payment.order", "payment.provider"),
        after=("payment.order-found",), title=T(zh="渠道已付款时店铺订单已完成", en="Paid at the provider means completed at the shop"))
 def status_consistent(c: CheckContext) -> CheckResult:

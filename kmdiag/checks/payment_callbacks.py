@@ -4,6 +4,8 @@ when does the provider try again. Pure: the signature verdicts come from the pro
 
 from __future__ import annotations
 
+from collections import Counter
+
 from kmdiag.checks._payment import (
     DONE,
     accepted,
@@ -16,6 +18,7 @@ from kmdiag.checks._payment import (
     provider,
     provider_paid,
     reason_has,
+    reply_ok,
     timeout_ms,
     when,
     when_utc,
@@ -90,23 +93,10 @@ def signature(c: CheckContext) -> CheckResult:
 
 
 def _signature(c: CheckContext) -> CheckResult:
-    cbs = callbacks(c)
-    bad = [x for x in cbs if x.get("signature_valid") is False]
-    refused = [x for x in cbs if reason_has(x, "签名", "signature", "sign error", "验签")]
-    ev = {"checked": sum(1 for x in cbs if x.get("signature_valid") is not None), "invalid": len(bad),
-          "shop_refused_signature": len(refused), "examples": [brief(x) for x in (bad or refused)[:3]]}
-    if bad:
-        return CheckResult(Status.FAIL, T(zh=f"{len(bad)} 次回调的签名用配置的密钥验证失败",
-                                          en=f"{len(bad)} callback(s) fail verification with the configured key"), ev)
-    if refused and ev["checked"]:
-        return CheckResult(Status.FAIL, T(zh="店铺以“签名验证失败”拒绝了回调，而签名用渠道的正确密钥可以验证：店铺配置的验签密钥不对",
-                                          en="the shop refused the callback as 'signature invalid', yet it verifies with the provider's key: the shop verifies with the wrong key"), ev)
-    if refused:
-        return CheckResult(Status.FAIL, T(zh="店铺以“签名验证失败”拒绝了回调（kmdiag 没有密钥，无法复核）",
-                                          en="the shop refused the callback as 'signature invalid' (kmdiag has no key to re-check it)"), ev)
-    if not ev["checked"]:
-        return CheckResult(Status.SKIP, T(zh="没有可验证签名的回调（或没有密钥）", en="no callback whose signature could be verified (or no key)"), ev)
-    return CheckResult(Status.PASS, T(zh=f"{ev['checked']} 次回调签名有效", en=f"{ev['checked']} callback signature(s) valid"), ev)
+    from kmdiag.checks._payment_verify import judge
+
+    status, summary, ev = judge(callbacks(c), kind(c), c.data("payment.callbacks"))
+    return CheckResult(status, summary, ev)
 
 
 @check("payment.callback-amount", layer="payment", commands=CMD, needs=CB + ("payment.order",),
@@ -138,17 +128,45 @@ def _amount(c: CheckContext) -> CheckResult:
 @check("payment.handling-time", layer="payment", commands=CMD, needs=CB,
        title=T(zh="店铺在渠道超时之前应答回调", en="The shop answers callbacks within the provider's timeout"))
 def handling_time(c: CheckContext) -> CheckResult:
-    cbs = [x for x in callbacks(c) if x.get("duration_ms") is not None]
-    if not cbs:
-        return CheckResult(Status.SKIP, T(zh="没有记录处理时长", en="no handling time recorded"), {})
+    """Slow is what the provider sees as slow: an answer at or past its timeout, the gateway hanging up
+    (nginx 499: the client closed; 504: the proxy gave up), or retries although the shop said success."""
+    cbs = callbacks(c)
     limit = timeout_ms(c)
-    slow = [x for x in cbs if x["duration_ms"] > limit]
-    worst = max(x["duration_ms"] for x in cbs)
-    ev = {"timeout_ms": limit, "max_ms": worst, "slow": len(slow), "examples": [brief(x) for x in slow[:3]]}
-    if slow:
-        return CheckResult(Status.FAIL, T(zh=f"{len(slow)} 次回调处理超过渠道的 {limit / 1000:g} 秒超时（最长 {worst / 1000:.1f} 秒）",
-                                          en=f"{len(slow)} callback(s) took longer than the provider's {limit / 1000:g} s timeout (slowest {worst / 1000:.1f} s)"), ev)
+    timed = [x for x in cbs if x.get("duration_ms") is not None]
+    late = [x for x in timed if x["duration_ms"] >= limit]
+    hung_up = [x for x in cbs if x.get("status") in (499, 504)]
+    said_ok = [x for x in cbs if reply_ok(x, kind(c), c.profile.payment.provider.success_reply)]
+    # the same notify (same notify_id / signature) answered success more than once: the provider came back
+    same = Counter(_notify_key(x) for x in said_ok)
+    same.pop(None, None)
+    repeats = max(same.values(), default=0)
+    retried = repeats >= 2 and not late and not hung_up
+    if not timed and not hung_up and not retried:
+        return CheckResult(Status.SKIP, T(zh="没有记录处理时长", en="no handling time recorded"), {})
+    worst = max((x["duration_ms"] for x in timed), default=None)
+    ev = {"timeout_ms": limit, "max_ms": worst, "slow": len(late), "gateway_gave_up": len(hung_up),
+          "succeeded_then_retried": repeats if retried else 0,
+          "examples": [brief(x) for x in (late or hung_up or said_ok)[:3]]}
+    if late or hung_up:
+        bits_zh, bits_en = [], []
+        if late:
+            bits_zh.append(f"{len(late)} 次回调处理达到或超过渠道的 {limit / 1000:g} 秒超时（最长 {worst / 1000:.1f} 秒）")
+            bits_en.append(f"{len(late)} callback(s) took as long as or longer than the provider's {limit / 1000:g} s timeout (slowest {worst / 1000:.1f} s)")
+        if hung_up:
+            codes = sorted({x["status"] for x in hung_up})
+            bits_zh.append(f"{len(hung_up)} 次回调是网关等不及先挂断了（HTTP {'/'.join(map(str, codes))}：499 为客户端关闭连接，504 为代理超时）")
+            bits_en.append(f"{len(hung_up)} callback(s) ended with the gateway giving up (HTTP {'/'.join(map(str, codes))}: 499 the client hung up, 504 the proxy timed out)")
+        return CheckResult(Status.FAIL, T(zh="；".join(bits_zh), en="; ".join(bits_en)), ev)
+    if retried:
+        return CheckResult(Status.FAIL, T(
+            zh=f"店铺对同一通知的 {repeats} 次回调都回复了成功，渠道仍在重试：应答来得太晚（超过渠道超时）",
+            en=f"the shop answered success to the same notify {repeats} times, yet the provider kept retrying: the answers come too late (past the provider's timeout)"), ev)
     return CheckResult(Status.PASS, T(zh=f"最长处理 {worst} 毫秒", en=f"slowest handling {worst} ms"), ev)
+
+
+def _notify_key(cb: dict) -> str | None:
+    p = cb.get("params") or {}
+    return p.get("notify_id") or p.get("sign") or p.get("transaction_id") or None
 
 
 @check("payment.retry", layer="payment", commands=CMD, needs=CB + ("payment.provider",),

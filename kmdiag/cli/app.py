@@ -60,6 +60,7 @@ def _check_choice(name: str, value: str | None, choices: tuple[str, ...]) -> Non
 
 @app.command()
 def order(
+    cli_ctx: typer.Context,
     url: Annotated[str | None, typer.Argument(help="The product page URL (optional with --profile or --demo).")] = None,
     profile: ProfileOpt = None,
     demo: DemoOpt = False,
@@ -78,6 +79,12 @@ def order(
     browser: Annotated[str | None, typer.Option("--browser", help="Path of the browser to drive (or KMDIAG_BROWSER).")] = None,
     trace: Annotated[bool, typer.Option("--trace", help="Save a Playwright trace with the evidence.")] = False,
     token_env: Annotated[str | None, typer.Option("--token-env", help="Environment variable holding your session token.")] = None,
+    my_browser: Annotated[str | None, typer.Option(
+        "--my-browser", metavar="[chrome|msedge|chromium]",
+        help="Also run the check in a private copy of your own browser profile and name what differs (asks first).")] = None,
+    my_browser_profile: Annotated[str | None, typer.Option(
+        "--my-browser-profile", help="With --my-browser: the browser's user-data dir (or one profile dir).")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="With --my-browser: do not ask first.")] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Why does the order button do nothing? Network & DNS → platform → page → account."""
@@ -86,11 +93,22 @@ def order(
 
     _check_choice("--format", format, FORMATS)
     _check_choice("--fail-on", fail_on, ("fail", "warn"))
+    extra: dict[str, object] = {}
+    if my_browser is not None or my_browser_profile:
+        from kmdiag.cli.my_browser import consent
+        from kmdiag.i18n import default_lang
+
+        site = url or ("the demo shop" if demo else (profile or "?"))
+        extra["my_browser"] = consent(None if my_browser in (None, "auto") else my_browser, my_browser_profile, site,
+                                      yes=yes, lang=lang or default_lang())
+        source = cli_ctx.get_parameter_source("timeout") if hasattr(cli_ctx, "get_parameter_source") else None
+        if source is not None and source.name == "DEFAULT":
+            timeout = 60.0  # a copy, a visit in it and up to two reruns: more than the clean check's 20 s
     code = run_diagnosis(RunOptions(
         command="order", url=url, profile=profile, demo=demo, faults=list(fault or []), fmt=format, output=output,
         evidence=evidence, lang=lang, timeout=timeout, fail_on=fail_on, only=only, skip=skip, submit=submit,
         smoke=smoke, debug=debug, extra={"browser_path": browser, "trace": trace, "token_env": token_env,
-                                         "platform": platform},
+                                         "platform": platform, **extra},
     ))
     raise typer.Exit(code)
 
@@ -98,6 +116,8 @@ def order(
 @app.command()
 def payment(
     order_id: Annotated[str | None, typer.Argument(help="The platform's order number (optional with --demo or --sweep).")] = None,
+    second: Annotated[str | None, typer.Argument(help="URL-first form: kmdiag payment https://shop… ORDER_ID.", show_default=False)] = None,
+    url: Annotated[str | None, typer.Option("--url", help="The shop's URL; its platform's built-in profile is used (detected, or --profile NAME).")] = None,
     profile: ProfileOpt = None,
     demo: DemoOpt = False,
     platform: PlatformOpt = None,
@@ -127,8 +147,14 @@ def payment(
 
     _check_choice("--format", format, FORMATS)
     _check_choice("--fail-on", fail_on, ("fail", "warn"))
+    if order_id and order_id.startswith(("http://", "https://")):  # URL first: payment https://shop… ORDER_ID
+        if url:
+            raise KmdiagError("give the shop's URL once: as the first argument or with --url")
+        url, order_id, second = order_id, second, None
+    if second:
+        raise KmdiagError(f"unexpected argument '{second}'", hint="kmdiag payment ORDER_ID [--url https://shop…]")
     opts = RunOptions(
-        command="payment", profile=profile, demo=demo, faults=list(fault or []), fmt=format, output=output,
+        command="payment", url=url, profile=profile, demo=demo, faults=list(fault or []), fmt=format, output=output,
         evidence=evidence, lang=lang, timeout=timeout, fail_on=fail_on, only=only, skip=skip, smoke=smoke, debug=debug,
         extra={"order_id": order_id, "since": since, "orders_file": str(orders_file) if orders_file else None,
                "concurrency": concurrency, "rate": rate, "yes": yes, "dry_run": dry_run, "platform": platform},
@@ -151,6 +177,18 @@ def demo_cmd(
 
     _check_choice("--lang", lang, LANGS)
     raise typer.Exit(main(list(fault or []), command=command, list_only=list_faults, lang=lang, platform=platform))
+
+
+@app.command("serve")
+def serve_cmd(
+    config: Annotated[Path, typer.Option("--config", "-c", help="The exporter's YAML configuration (docs/monitoring.md).")],
+    check_config: Annotated[bool, typer.Option("--check-config", help="Validate the configuration and exit (0 or 2).")] = False,
+    listen: Annotated[str | None, typer.Option("--listen", help="host:port to listen on (overrides the file's listen).")] = None,
+) -> None:
+    """Run as a Prometheus exporter: /probe?module=order|payment|payment-sweep, /metrics. SIGHUP reloads."""
+    from kmdiag.serve.cli import main
+
+    raise typer.Exit(main(config, check_only=check_config, listen=listen))
 
 
 @app.command("checks")
@@ -226,9 +264,24 @@ def _root(
     """kmdiag — 卡盟下单/支付诊断工具."""
 
 
+def _optional_value(argv: list[str], flag: str, choices: tuple[str, ...], default: str) -> list[str]:
+    """Let ``flag`` stand alone (``--my-browser`` = ``--my-browser auto``): click options take one value."""
+    out: list[str] = []
+    for i, a in enumerate(argv):
+        out.append(a)
+        if a == "--":
+            return out + argv[i + 1:]
+        nxt = argv[i + 1] if i + 1 < len(argv) else None
+        # A value is a word (``firefox`` is then refused by name); an option or a URL after the flag is not its value.
+        if a == flag and (nxt is None or (nxt not in choices and (nxt.startswith("-") or any(c in nxt for c in ":/.")))):
+            out.append(default)
+    return out
+
+
 def run(argv: list[str]) -> int:
     """Run the CLI; map every exception to a contract exit code. ``--debug`` re-raises internal errors."""
     debug = "--debug" in argv
+    argv = _optional_value(argv, "--my-browser", ("chrome", "msedge", "chromium"), "auto")
     try:
         # Without standalone mode, click returns a command's exit code instead of raising.
         rv = app(args=argv, prog_name="kmdiag", standalone_mode=False)

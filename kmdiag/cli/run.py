@@ -81,7 +81,7 @@ def run_diagnosis(opts: RunOptions) -> int:
 
     started = time.monotonic()  # --timeout covers loading, the demo's start and stop too, not only the probes
     from kmdiag import runner
-    from kmdiag.profile.loader import load_profile, profile_from_url, require_rooted
+    from kmdiag.profile.loader import load_profile, require_rooted
     from kmdiag.render import render
 
     lang = opts.lang or default_lang()
@@ -105,7 +105,9 @@ def run_diagnosis(opts: RunOptions) -> int:
             environ.update(demo.environ)
             environ.update(demo.secrets)
         elif opts.url:
-            profile = profile_from_url(opts.url, base=opts.profile or "generic")
+            from kmdiag.profile.detect import profile_for_url
+
+            profile = profile_for_url(opts.url, opts.profile, command=opts.command, timeout=min(4.0, opts.timeout / 4))
         elif opts.profile:
             profile = require_rooted(load_profile(opts.profile), opts.profile, opts.command)
         else:

@@ -132,7 +132,8 @@ def configure(demo: DemoShop, gw: Gateway, shop: Any) -> None:
     k = keys_of(gw)
     demo.secrets["KMDIAG_DEMO_ALIPAY_PUBLIC_KEY"] = k.ali_pub
     demo.secrets["KMDIAG_DEMO_ALIPAY_APP_PRIVATE_KEY"] = k.app_priv
-    demo.vars.update(pay_kind="alipay", pay_gateway=gw.url + "gateway.do", pay_key_env="KMDIAG_DEMO_ALIPAY_PUBLIC_KEY",  # type: ignore[attr-defined]
+    demo.vars.update(pay_kind="alipay", pay_gateway=gw.url + "gateway.do", md5_key_env="null",
+                     alipay_public_key_env="KMDIAG_DEMO_ALIPAY_PUBLIC_KEY",  # type: ignore[attr-defined]
                      pay_private_key_env="KMDIAG_DEMO_ALIPAY_APP_PRIVATE_KEY", notify_method="POST",
                      notify_url=shop.base + NOTIFY_PATH, retry_schedule=json.dumps(list(SCHEDULE)))
     gw.schedule = SCHEDULE

@@ -50,7 +50,7 @@ class GwOrder:
     attempts: list[dict[str, Any]] = field(default_factory=list)
     next_notify_at: float | None = None
     notified: bool = False
-    style: str = "epay"  # "alipay": RSA2-signed POST notifies (alipay_demo.py)
+    style: str = "epay"  # "alipay": RSA2-signed POST notifies (alipay_demo.py); "wechatpay": v3 JSON (wechat_demo.py)
 
 
 class Gateway:
@@ -117,6 +117,10 @@ class Gateway:
             from kmdiag.demo import alipay_demo
 
             rec = alipay_demo.send_notify(self, o, self._client)
+        elif o.style == "wechatpay":
+            from kmdiag.demo import wechat_demo
+
+            rec = wechat_demo.send_notify(self, o, self._client)
         else:
             self._send(url, rec)
         rec["duration_ms"] = int((time.time() - started) * 1000)
@@ -225,7 +229,7 @@ def gateway_of(demo: DemoShop) -> Gateway:
 
 def setup(demo: DemoShop) -> None:
     """Start the gateway on loopback, install the shop's payment side, play the fault's story."""
-    from kmdiag.demo import alipay_demo, payshop
+    from kmdiag.demo import alipay_demo, payshop, wechat_demo
     from kmdiag.demo.runtime import PAY_HOST, SHOP_HOST
 
     key = _secrets.token_hex(16)
@@ -237,10 +241,13 @@ def setup(demo: DemoShop) -> None:
     gw.url = gw_url  # type: ignore[attr-defined]
     demo.vars.update(pay_port=server.port, pay_gateway=gw_url)
     demo.secrets["KMDIAG_DEMO_EPAY_KEY"] = key
-    demo.vars.update(pay_kind="epay", pay_key_env="KMDIAG_DEMO_EPAY_KEY", pay_private_key_env="null",
+    demo.vars.update(pay_kind="epay", md5_key_env="KMDIAG_DEMO_EPAY_KEY", pay_private_key_env="null",
+                     alipay_public_key_env="null", apiv3_key_env="null", platform_public_key_env="null",
+                     platform_public_key_id="null", cert_serial_no="null",
                      notify_method="GET", retry_schedule=json.dumps(list(gw.schedule)))
     payshop.install(demo, gw)
     alipay_demo.install(demo, gw)
+    wechat_demo.install(demo, gw)
     if demo.command == "payment":
         paystories.play(demo, gw)
 

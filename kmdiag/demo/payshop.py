@@ -9,6 +9,7 @@ Every request that names an order is recorded, as an access log would, and serve
 
 from __future__ import annotations
 
+import json
 import secrets as _secrets
 import threading
 import time
@@ -46,6 +47,8 @@ class PayShop:
     proxy_status: int | None = None  # the reverse proxy answers this for /pay/* (callback-endpoint-down)
     proxy_fail_first: int = 0  # ... only for the next N notifies (retry-pending)
     access_log: str = ""
+    request_log: str = ""  # one JSON line per payment request, headers and body included
+    apiv3_key: str = ""  # "" = the demo's real APIv3 key (a wrong one in wechatpay-apiv3-key-wrong)
 
     @property
     def notify_url(self) -> str:
@@ -67,31 +70,40 @@ def install(demo: DemoShop, gw: Gateway) -> PayShop:
     st = demo.state
     app = demo.shop_app
     shop = PayShop(key=gw.key, base=f"https://{SHOP_HOST}:{demo.shop.port}",
-                   access_log=str(demo.tmp / "shop-access.log"))
+                   access_log=str(demo.tmp / "shop-access.log"), request_log=str(demo.tmp / "shop-requests.jsonl"))
     demo.__dict__["pay_shop"] = shop
     admin_token = _secrets.token_hex(16)
     demo.secrets["KMDIAG_DEMO_ADMIN_TOKEN"] = admin_token
-    demo.vars.update(notify_url=shop.base + NOTIFY_PATH, access_log=shop.access_log)
+    demo.vars.update(notify_url=shop.base + NOTIFY_PATH, access_log=shop.access_log, request_log=shop.request_log)
     log_lock = threading.Lock()
 
     def record(req: Request, resp: Response, started: float) -> None:
-        params = dict(req.query) | (req.form() if req.method == "POST" else {})
-        oid = params.get("out_trade_no") or ""
+        is_json = req.headers.get("content-type", "").startswith("application/json")
+        params = dict(req.query) | (req.form() if req.method == "POST" and not is_json else {})
+        oid = params.get("out_trade_no") or getattr(req, "notify_order", "") or ""
         body = resp.body.decode("utf-8", "replace") if isinstance(resp.body, bytes) else resp.body
         size = len(body.encode("utf-8"))
+        took = time.time() - started
+        sent = req.body.decode("utf-8", "replace")[:65536] if req.method == "POST" else ""
         with log_lock:
             ts = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(started))
             line = (f'{req.client or "127.0.0.1"} - - [{ts}] "{req.method} {req.raw_target or req.path} HTTP/1.1" '
-                    f'{resp.status} {size} "-" "{req.headers.get("user-agent", "-")}" {time.time() - started:.3f}\n')
+                    f'{resp.status} {size} "-" "{req.headers.get("user-agent", "-")}" {took:.3f}\n')
             with open(shop.access_log, "a", encoding="utf-8") as fh:
                 fh.write(line)
+            with open(shop.request_log, "a", encoding="utf-8") as fh:  # the app's own request log (JSON lines)
+                fh.write(json.dumps({"ts": round(started, 3), "method": req.method, "uri": req.raw_target or req.path,
+                                     "headers": {k: v for k, v in req.headers.items() if k.startswith(("wechatpay-", "content-type", "user-agent"))},
+                                     "body": sent, "status": resp.status, "response": body[:200], "cost_ms": int(took * 1000)},
+                                    ensure_ascii=False) + "\n")
         o = st.orders.get(oid)
         if o is None:
             return
         with st.lock:
             o.notifies.append({
                 "time": started, "method": req.method, "path": req.path, "params": params, "status": resp.status,
-                "reply": body[:200], "duration_ms": int((time.time() - started) * 1000),
+                "reply": body[:200], "duration_ms": int(took * 1000), "raw_body": sent or None,
+                "headers": {k: v for k, v in req.headers.items() if k.startswith("wechatpay-")},
                 "reason": getattr(req, "notify_reason", None), "user_agent": req.headers.get("user-agent", ""),
             })
 

@@ -48,6 +48,9 @@ _F = [
     ("alipay-wrong-key", "payment.signature-invalid",
      T(zh="支付宝场景：店铺把应用公钥当成支付宝公钥，RSA2 签名的 POST 回调全部验签失败",
        en="Alipay scenario: the shop pasted its app public key as the Alipay public key; every RSA2-signed POST notify fails verification")),
+    ("wechatpay-apiv3-key-wrong", "payment.signature-invalid",
+     T(zh="微信支付 v3 场景：店铺配置的 APIv3 密钥不对，平台签名有效的回调全部解密失败（店铺甚至不知道是哪个订单）",
+       en="WeChat Pay v3 scenario: the shop has the wrong APIv3 key; notifies whose platform signature is valid all fail to decrypt (the shop cannot even tell which order)")),
 ]
 for _name, _expect, _desc in _F:
     register(_name, "payment", "payment", _desc, expect=_expect)
@@ -88,6 +91,8 @@ def play(demo: DemoShop, gw: Gateway) -> str:
 
     if demo.has("alipay-wrong-key"):
         return _play_alipay(demo, gw, shop)
+    if demo.has("wechatpay-apiv3-key-wrong"):
+        return _play_wechat(demo, gw, shop)
     order = st.create_order(1, "13800138000", None)
     if demo.has("order-expired"):  # the buyer opened the pay page, went away, paid 12 minutes later
         order.created_at -= 720
@@ -141,6 +146,25 @@ def _play_alipay(demo: DemoShop, gw: Gateway, shop: object) -> str:
     g = gw.create({"out_trade_no": order.id, "money": f"{order.amount:.2f}", "name": order.id, "type": "alipay",
                    "notify_url": order.notify_url})
     g.style = "alipay"
+    demo.vars["order_id"] = order.id
+    with sync_client({PAY_HOST: "127.0.0.1"}, timeout=gw.timeout + 5) as buyer:
+        buyer.post(f"{gw.url}pay/confirm/{g.trade_no}")  # type: ignore[attr-defined]
+    return order.id
+
+
+def _play_wechat(demo: DemoShop, gw: Gateway, shop: object) -> str:
+    """The shop places a Native order server-side, the buyer pays, WeChat Pay POSTs its sealed notify."""
+    from kmdiag.demo import wechat_demo
+    from kmdiag.demo.runtime import PAY_HOST
+    from kmdiag.payment.net import sync_client
+
+    wechat_demo.configure(demo, gw, shop)
+    shop.apiv3_key = "v2" + wechat_demo.keys_of(gw).apiv3[2:][::-1]  # type: ignore[attr-defined]  # 32 chars, not the key
+    order = demo.state.create_order(1, "13800138000", None)
+    order.notify_url = shop.base + wechat_demo.NOTIFY_PATH  # type: ignore[attr-defined]
+    g = gw.create({"out_trade_no": order.id, "money": f"{order.amount:.2f}", "name": order.id, "type": "wxpay",
+                   "notify_url": order.notify_url})
+    g.style = "wechatpay"
     demo.vars["order_id"] = order.id
     with sync_client({PAY_HOST: "127.0.0.1"}, timeout=gw.timeout + 5) as buyer:
         buyer.post(f"{gw.url}pay/confirm/{g.trade_no}")  # type: ignore[attr-defined]

@@ -112,6 +112,8 @@ def sniff(line: bytes) -> str | None:
     """Which format a single line is written in, if any."""
     if line.startswith(b"[CALLBACK]["):
         return "acg-faka"
+    if line.startswith(b"{") and line.rstrip().endswith(b"}"):
+        return "jsonl"
     text = to_text(line[:400])
     if LARAVEL_HEADER.match(text):
         return "laravel"

@@ -131,10 +131,15 @@ def search_many(paths: list[str], order_ids: list[str], *, fmt: str = "auto", ma
     window holds them. Returns order id → results, each list as ``search_callbacks`` would give it.
     Past ``deadline`` (``time.monotonic()``) the search stops with a ``truncated`` entry.
     """
-    if fmt not in ("auto", "combined", "laravel", "acg-faka"):
+    if fmt not in ("auto", "combined", "laravel", "acg-faka", "jsonl", "csv"):
         raise ValueError(f"unknown log format {fmt!r}")
     out: dict[str, list[dict]] = {oid: [] for oid in order_ids}
     if not order_ids:
+        return out
+    if fmt in ("jsonl", "csv"):  # rows with the shop's own field names: read through search_rows + a mapping
+        for lst in out.values():
+            lst.extend(result(p, fmt, kind="error", error=f"{fmt}: name the file in callback_log.sources with its fields")
+                       for p in paths)
         return out
     ids = _Ids([oid.encode("utf-8") for oid in out])
     wins = {k: v for k, v in (windows or {}).items() if k in out}
@@ -151,6 +156,9 @@ def search_many(paths: list[str], order_ids: list[str], *, fmt: str = "auto", ma
             if not file_fmt:
                 if file_fmt is None:
                     note(path, "unknown", "error", "no line in a known log format")
+                continue
+            if file_fmt == "jsonl":
+                note(path, file_fmt, "error", "JSON lines: name the file in callback_log.sources with its fields")
                 continue
             with open_log(path) as f:
                 for names, hit in _scan(f, path, file_fmt, ids, max_lines, union, ltz, deadline):
@@ -176,3 +184,63 @@ def search_many(paths: list[str], order_ids: list[str], *, fmt: str = "auto", ma
         except (OSError, EOFError, gzip.BadGzipFile) as e:  # corrupt gz, I/O error: keep what was read
             note(path, fmt, "error", f"{type(e).__name__}: {e}"[:RAW_CAP])
     return out
+
+
+def search_rows(paths: list[str], order_id: str, *, fmt: str, order_field: Any = None, candidate: bytes | None = None,
+                deadline: float | None = None, max_rows: int = MAX_RESULTS) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows of JSON-lines or CSV files (a shop's own log, a DB export) about ``order_id``.
+
+    A row is read when its line names the order as a whole token (and, with ``order_field`` — a
+    function row → value — when that value equals the order), or when it contains ``candidate``
+    (WeChat Pay v3 notifies name the order only inside their encrypted resource: the caller opens
+    them and keeps its own). Returns (rows as ``{"row", "source", "line_no", "match"}``, errors).
+    """
+    import csv
+    import json
+
+    oid = order_id.encode("utf-8")
+    rows: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    for path in paths:
+        header: list[str] | None = None
+        try:
+            file_fmt = fmt if fmt != "auto" else (detect(path) or "jsonl")
+            with open_log(path) as f:
+                for n, line in read_lines(f, None):
+                    if deadline is not None and not n & 0x3FFF and time.monotonic() > deadline:
+                        errors.append(result(path, file_fmt, kind="truncated", error="time budget spent"))
+                        return rows, errors
+                    if not line.strip() or is_binary(line):
+                        continue
+                    if file_fmt == "csv" and header is None:
+                        header = next(csv.reader([to_text(line).lstrip("\ufeff")]), [])
+                        continue
+                    named = id_in(line, oid)
+                    if not named and not (candidate and candidate in line):
+                        continue  # a row whose order field is this order names it: no need to parse the others
+                    try:
+                        if file_fmt == "csv":
+                            row: Any = dict(zip(header or [], next(csv.reader([to_text(line)]), []), strict=False))
+                        else:
+                            row = json.loads(to_text(line))
+                    except (ValueError, RecursionError, csv.Error):
+                        continue
+                    if order_field is not None and named:
+                        value = order_field(row)
+                        named = value is not None and str(value) == order_id
+                        if not named and not (candidate and candidate in line):
+                            continue  # another order's row that mentions this one
+                    rows.append({"row": row, "source": f"{path}:{n}", "line_no": n,
+                                 "match": "order_id" if named else "candidate"})
+                    if len(rows) >= max_rows:
+                        errors.append(result(path, file_fmt, kind="truncated", error=f"more than {max_rows} rows"))
+                        return rows, errors
+        except FileNotFoundError:
+            errors.append(result(path, fmt, kind="error", error="file not found"))
+        except PermissionError:
+            errors.append(result(path, fmt, kind="error", error="permission denied"))
+        except IsADirectoryError:
+            errors.append(result(path, fmt, kind="error", error="is a directory"))
+        except (OSError, EOFError, gzip.BadGzipFile) as e:
+            errors.append(result(path, fmt, kind="error", error=f"{type(e).__name__}: {e}"[:RAW_CAP]))
+    return rows, errors

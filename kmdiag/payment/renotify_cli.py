@@ -32,6 +32,10 @@ def _target(opts: Any) -> tuple[Any, dict[str, str], Any]:
         profile = demo.profile()
         environ.update(demo.environ)
         environ.update(demo.secrets)
+    elif opts.url:
+        from kmdiag.profile.detect import profile_for_url
+
+        profile = profile_for_url(opts.url, opts.profile, command="payment")
     elif opts.profile:
         from kmdiag.profile.loader import load_profile, require_rooted
 

@@ -16,16 +16,13 @@ from typing import Any
 
 from kmdiag.errors import UsageError
 from kmdiag.i18n import default_lang
-from kmdiag.payment.sweep import SweepSummary, run_sweep
-from kmdiag.payment.sweep_inputs import InputStats, parse_since, pending_orders, pending_url, read_orders_file
+from kmdiag.payment.sweep import SweepSummary
+from kmdiag.payment.sweep_inputs import InputStats, parse_since
 from kmdiag.payment.sweep_report import Progress, SweepPrinter
+from kmdiag.payment.sweep_run import MAX_REFINE, PROVIDER_MAX_BODY, SHOP_MAX_BODY, fetch_pending  # noqa: F401 - re-exported
 from kmdiag.redact import Redactor
 
 DEMO_ORDERS, DEMO_LOST = 200, 5
-# Answers are read whole: caps keep a misbehaving server from filling memory (64 queries in flight).
-PROVIDER_MAX_BODY = 256 * 1024  # an order query answer is under 1 KB
-SHOP_MAX_BODY = 64 * 1024 * 1024  # the pending-orders list: 10,000 orders ≈ 0.8 MB
-MAX_REFINE = 500  # lost orders whose callback logs are searched (one pass over each file) for a sharper cause
 
 
 def _validate(opts: Any) -> tuple[str, str, float, int, float]:
@@ -90,6 +87,10 @@ def main(opts: Any) -> int:
             environ.update(demo.environ)
             environ.update(demo.secrets)
             extra = {"demo": {"seeded": DEMO_ORDERS, "seeded_lost": seeded_lost}}
+        elif opts.url:
+            from kmdiag.profile.detect import profile_for_url
+
+            profile, extra = profile_for_url(opts.url, opts.profile, command="payment"), {}
         elif opts.profile:
             from kmdiag.profile.loader import load_profile, require_rooted
 
@@ -125,50 +126,33 @@ def main(opts: Any) -> int:
 
 def _run(opts: Any, profile: Any, provider: Any, secrets: dict[str, str], printer: SweepPrinter,
          orders_file: str | None, since: float, concurrency: int, rate: float, lang: str, extra: dict) -> int:
-    from kmdiag.payment.net import async_client
-    from kmdiag.payment.sweep_clients import ClientShards
+    from kmdiag.payment.sweep_run import PendingListError, sweep_shop
 
     stats = InputStats()
     summary = SweepSummary()
     source = orders_file or "pending_orders_endpoint"
     tty = sys.stderr.isatty() and not opts.debug
 
+    def on_orders(orders: Any) -> None:
+        if not tty:
+            return
+        if orders_file:
+            total = _count_lines(orders_file) if orders_file != "-" else None
+        else:
+            total = len(orders)
+        printer.progress = Progress(total, lang)
+
     async def go() -> int:
         deadline = time.monotonic() + opts.timeout  # one budget: pending list, queries, log search
-        per_request = min(10.0, opts.timeout)
-        async with async_client(profile, timeout=per_request, max_connections=4, max_body=SHOP_MAX_BODY) as client, \
-                ClientShards(lambda n: async_client(profile, timeout=per_request, max_connections=n,
-                                                    max_body=PROVIDER_MAX_BODY), concurrency) as shards:
-            if orders_file:
-                orders: Any = read_orders_file(orders_file, stats)
-                total = _count_lines(orders_file) if tty and orders_file != "-" else None
-            else:
-                try:
-                    orders = await asyncio.wait_for(fetch_pending(client, profile, secrets, since, stats),
-                                                    deadline - time.monotonic())
-                except (ValueError, TimeoutError) as e:
-                    msg = str(e) or "the pending-orders endpoint did not answer in time"
-                    print(f"kmdiag: {printer.redactor.text(msg)}", file=sys.stderr)
-                    extra["error"] = msg
-                    return 3
-                total = len(orders)
-            if tty:
-                printer.progress = Progress(total, lang)
-
-            async def query(oid: str) -> Any:
-                return await provider.query(shards.client(), oid)
-
-            from kmdiag.payment.sweep_platform import make_confirm
-
-            await run_sweep(orders, query, concurrency=concurrency, rate=rate,
-                            timeout=max(0.001, deadline - time.monotonic()),
-                            on_result=printer.order, summary=summary, confirm=make_confirm(client, profile, secrets))
-            if summary.lost and profile.payment.callback_log.files:
-                from kmdiag.payment.sweep_causes import refine
-
-                await asyncio.to_thread(refine, summary.lost[:MAX_REFINE], profile.payment.callback_log.files,
-                                        profile.payment.callback_log.format, deadline)
-            return summary.exit_code
+        try:
+            return await sweep_shop(profile, provider, secrets, deadline=deadline, since=since,
+                                    concurrency=concurrency, rate=rate, summary=summary, stats=stats,
+                                    orders_file=orders_file, on_result=printer.order, on_orders=on_orders)
+        except PendingListError as e:
+            msg = str(e)
+            print(f"kmdiag: {printer.redactor.text(msg)}", file=sys.stderr)
+            extra["error"] = msg
+            return 3
 
     try:
         code = asyncio.run(go())
@@ -178,22 +162,6 @@ def _run(opts: Any, profile: Any, provider: Any, secrets: dict[str, str], printe
     if "error" not in extra or printer.fmt == "json":  # JSON consumers always get their summary line
         printer.finish(summary, stats, code, source=source, extra=extra)
     return code
-
-
-async def fetch_pending(client: Any, profile: Any, secrets: dict[str, str], since: float, stats: InputStats) -> list[str]:
-    """The platform's unpaid/pending orders of the last ``since`` seconds (admin header when configured)."""
-    template = profile.payment.pending_orders_endpoint
-    headers: dict[str, str] = {}
-    admin = profile.payment.admin
-    token = secrets.get(admin.token_env or "")
-    if token and admin.send_as.header:
-        headers[admin.send_as.header] = admin.send_as.template.replace("{token}", token)
-    paged = "{page}" in template
-
-    def url_for(page: int) -> tuple[str, bool]:
-        return profile.url(pending_url(template, since, page)), paged
-
-    return await pending_orders(client, url_for, headers, stats)
 
 
 def _count_lines(path: str) -> int | None:

@@ -131,7 +131,7 @@ def exc_text(exc: BaseException) -> str:
 
 
 def order_api_url(profile: Profile) -> str | None:
-    """The order API's URL from ``order.order_request`` ("POST /api/orders"), wildcards filled.
+    """The order API's URL from ``order.order_request`` ("POST /api/orders"); None for a wildcard pattern.
 
     Probes only ever send OPTIONS to it: the API's router answers (a 2xx/405 proves it is alive,
     a 429/503 that it sheds load) and no order can be created by it.
@@ -139,5 +139,9 @@ def order_api_url(profile: Profile) -> str | None:
     spec = (profile.order.order_request or "").strip()
     if not spec:
         return None
-    path = spec.split(None, 1)[-1].replace("*", "0")
+    path = spec.split(None, 1)[-1]
+    if "*" in path:
+        # A pattern is matched against the page's real request (kmdiag.browser.match); turned into a
+        # path it names a route that does not exist (``/create0``) and hides an overloaded API.
+        return None
     return profile.url(path)

@@ -98,7 +98,10 @@ async def _eval(ctx: ProbeContext, page: Any, expr: str, arg: Any = None, wanted
         raise _Unresponsive from None
 
 
-async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
+async def _visit(ctx: ProbeContext, browser: Any, context: Any = None, guard: Any = None) -> dict[str, Any]:
+    """One visit. ``context``: run it in this (e.g. persistent) context instead of a new clean one;
+    ``guard(page, session)``: put every request through ``session.route`` some other way than
+    ``page.route`` (which turns the HTTP cache off; kmdiag/probes/my_browser.py needs the cache)."""
     from kmdiag.probes._browser_session import Session
 
     order = ctx.profile.order
@@ -118,7 +121,8 @@ async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
     kw: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN", "service_workers": "block"}
     if ev_dir and raw_dir:
         kw["record_har_path"] = str(raw_dir / "order.har")
-    context = await browser.new_context(**kw)
+    if context is None:
+        context = await browser.new_context(**kw)
     # The same session the account probe sends (token from --token-env or the profile's variable).
     jar, auth = browser_session(ctx.profile, ctx.secrets, ctx.options)
     headers = {k.lower(): v for k, v in auth.items()}  # merged into Playwright's lower-case header dicts
@@ -130,7 +134,10 @@ async def _visit(ctx: ProbeContext, browser: Any) -> dict[str, Any]:
     s = Session(page, order_rule=order.order_request, submit=bool(ctx.opt("submit")), auth=headers)
     s.origin = f"{parts.scheme}://{parts.netloc}"
     s.attach()
-    await page.route("**/*", s.route)
+    if guard is None:
+        await page.route("**/*", s.route)
+    else:
+        await guard(page, s)
     out: dict[str, Any] = {"url": f"{parts.scheme}://{parts.netloc}{parts.path}", "order_rule": order.order_request,
                            "logged_in": bool(headers or jar)}
     try:

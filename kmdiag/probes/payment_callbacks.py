@@ -1,100 +1,160 @@
-"""Probe: the callback history of one order — the shop's admin API and/or its log files.
+"""Probe: the callback history of one order — every source the profile names, merged, each verified.
 
 Why: "did the provider's callback arrive, and what did the shop answer" is the question every
-paid-but-pending order turns on. Each recorded callback's signature is verified here, with the key
-the profile names, because the key is a secret only probes hold; checks get the verdict.
+paid-but-pending order turns on. Shops record it their own way (an admin API with its own field
+names, an access log, acg-faka's runtime.log, a DB export), so each source is read and mapped by
+the profile (``payment.callback_log``), all of them, not the first that answers. Each recorded
+notify is verified here, in whatever shape it was recorded (epay GET query or POST form, Alipay
+form parsed or raw, WeChat Pay v3 headers + body and its encrypted resource), with the keys the
+profile names, because keys are secrets only probes hold; checks get the verdicts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
+import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from kmdiag.probes._base import Skip
 from kmdiag.probes._context import ProbeContext
-from kmdiag.probes._payment import admin_headers, client, json_body, net_error, now, order_id, to_epoch
+from kmdiag.probes._payment import admin_headers, client, json_body, net_error, now, order_id
 from kmdiag.registry import probe
 
 MAX_CALLBACKS = 200
+_NOTIFYISH = re.compile(r"notify|callback|回调", re.I)
 
 
 @probe("payment.callbacks", layer="payment", commands=("payment",), timeout=8.0, needs=("payment.provider",))
 async def callbacks(ctx: ProbeContext) -> dict[str, Any]:
-    """Callbacks for the order from ``callback_log.endpoint`` and ``callback_log.files``, signatures verified."""
+    """Callbacks for the order from every ``callback_log`` source, merged, signatures and resources checked."""
+    from kmdiag.payment.records import merge
+
     oid = order_id(ctx)
-    cl = ctx.profile.payment.callback_log
-    if not cl.endpoint and not cl.files:
-        raise Skip("the profile names no callback history (payment.callback_log.endpoint or files)")
-    out: dict[str, Any] = {"order_id": oid, "observed_at": now(), "sources": [], "callbacks": [], "log_hits": []}
-    if cl.endpoint:
-        out["endpoint"] = await _from_endpoint(ctx, oid)
-        if out["endpoint"].get("error") is None:
-            out["sources"].append("endpoint")
-            out["callbacks"] = out["endpoint"].pop("records")
-    if cl.files:
-        hits, err = await _from_logs(cl.files, oid, cl.format, ctx)
-        hits, out["log_window"], out["own_requests_dropped"] = _not_ours(ctx, hits)
-        out["log_hits"], out["log_error"] = hits, err
-        if err is None:
-            out["sources"].append("logs")
-            if "endpoint" not in out["sources"]:
-                out["callbacks"] = [_from_hit(h) for h in hits if h.get("kind", "callback") == "callback"]
-    verifier = _verifier(ctx)
-    for cb in out["callbacks"]:
-        try:
-            cb["signature_valid"] = bool(verifier(cb)) if verifier and cb.get("params") else None
-        except Exception:  # a malformed record cannot be judged; it is not proof of a bad key
-            cb["signature_valid"] = None
-    out["signature_checked"] = verifier is not None
+    sources = ctx.profile.payment.callback_log.all_sources()
+    if not sources:
+        raise Skip("the profile names no callback history (payment.callback_log: endpoint, files or sources)")
+    out: dict[str, Any] = {"order_id": oid, "observed_at": now(), "sources": [], "read": [], "callbacks": [],
+                           "log_hits": []}
+    results = await asyncio.gather(*(_read(ctx, src, oid) for src in sources))
+    groups: list[list[dict[str, Any]]] = []
+    for src, (records, info) in zip(sources, results, strict=True):
+        out["read"].append(info)
+        if src.name == "endpoint" and src.api == ctx.profile.payment.callback_log.endpoint:
+            out["endpoint"] = {k: v for k, v in info.items() if k not in ("name", "kind")}
+        if info.get("hits") is not None:
+            out["log_hits"].extend(info.pop("hits"))
+            out["log_window"] = info.pop("window", None)
+            out["own_requests_dropped"] = out.get("own_requests_dropped", 0) + info.pop("own_dropped", 0)
+            if info.get("error"):
+                out["log_error"] = info["error"]
+        if info.get("error") is None:
+            out["sources"].append(info["name"])
+            groups.append([r for r in records if not _own(r)])
+    merged = merge(groups)
+    _verify(ctx, merged, oid, out)
+    out["callbacks"] = merged[-MAX_CALLBACKS:]
     return out
 
 
-async def _from_endpoint(ctx: ProbeContext, oid: str) -> dict[str, Any]:
-    url = ctx.profile.url(ctx.profile.payment.callback_log.endpoint.replace("{order_id}", oid))  # type: ignore[union-attr]
-    res: dict[str, Any] = {"url": url, "error": None}
+async def _read(ctx: ProbeContext, src: Any, oid: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    if src.api:
+        return await _from_api(ctx, src, oid)
+    if src.fields is not None or src.format in ("jsonl", "csv"):
+        return await _from_rows(ctx, src, oid)
+    return await _from_logs(ctx, src, oid)
+
+
+async def _from_api(ctx: ProbeContext, src: Any, oid: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    from kmdiag.payment.records import from_row, zone
+    from kmdiag.profile.records_schema import DEFAULT_API_FIELDS, DEFAULT_API_RECORDS
+
+    url = ctx.profile.url(src.api.replace("{order_id}", oid))
+    info: dict[str, Any] = {"name": src.name or "api", "kind": "api", "url": url, "error": None}
     async with client(ctx) as c:
         try:
             r = await c.get(url, headers=admin_headers(ctx))
         except Exception as exc:
-            res["error"] = net_error(exc)
-            return res
-    res["http_status"] = r.status_code
+            info["error"] = net_error(exc)
+            return [], info
+    info["http_status"] = r.status_code
     if r.status_code in (401, 403):
-        res["error"] = f"HTTP {r.status_code}: the admin API refused the token"
-        return res
+        info["error"] = f"HTTP {r.status_code}: the admin API refused the token"
+        return [], info
     try:
         body = json_body(r)
     except ValueError:
-        res["error"] = f"HTTP {r.status_code}: not JSON"
-        return res
-    rows = body.get("data", body) if isinstance(body, dict) else body
-    if isinstance(rows, dict):
-        rows = rows.get("notifies") or rows.get("callbacks") or rows.get("list") or []
+        info["error"] = f"HTTP {r.status_code}: not JSON"
+        return [], info
+    from kmdiag.payment.records import field_of
+
+    rows = field_of(src.records or DEFAULT_API_RECORDS, body)
     if r.status_code >= 400 or not isinstance(rows, list):
-        res["error"] = f"HTTP {r.status_code}"
-        return res
-    res["records"] = [_normalise(x) for x in rows[:MAX_CALLBACKS] if isinstance(x, Mapping)]
-    res["count"] = len(rows)
-    return res
+        info["error"] = f"HTTP {r.status_code}" + ("" if r.status_code >= 400 else ": no list of records at "
+                                                   + repr(src.records or "data.notifies"))
+        return [], info
+    fields = src.fields or DEFAULT_API_FIELDS
+    tz = zone(src.time_zone)
+    label = src.name or "api"
+    recs = [from_row(x, fields, tz=tz, duration_unit=src.duration_unit, source=label)
+            for x in rows[:MAX_CALLBACKS] if isinstance(x, Mapping)]
+    info["count"] = len(rows)
+    return recs, info
 
 
-def _normalise(x: Mapping[str, Any]) -> dict[str, Any]:
-    params = x.get("params") or x.get("query") or x.get("body") or {}
-    return {
-        "time": to_epoch(x.get("time") or x.get("created_at")), "method": x.get("method"), "path": x.get("path"),
-        "status": x.get("status") or x.get("http_status"), "reply": str(x.get("reply") or x.get("response") or "")[:200],
-        "duration_ms": x.get("duration_ms"), "reason": x.get("reason"),
-        "params": dict(params) if isinstance(params, Mapping) else {}, "headers": dict(x.get("headers") or {}),
-        "raw_body": x.get("raw_body") if isinstance(x.get("raw_body"), str) else None,
-        "source": "endpoint",
-    }
+async def _from_rows(ctx: ProbeContext, src: Any, oid: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """JSON lines or CSV (a shop's own log, a DB export), mapped by the source's fields."""
+    from kmdiag.payment.logs import search_rows
+    from kmdiag.payment.records import field_of, from_row, zone
+    from kmdiag.profile.records_schema import RecordFields
+
+    fields = src.fields or RecordFields()
+    info: dict[str, Any] = {"name": src.label, "kind": "files", "files": list(src.files), "error": None}
+    by_field = (lambda row: field_of(fields.order_id, row)) if fields.order_id else None
+    candidate = b"ciphertext" if ctx.profile.payment.provider.kind == "wechatpay" else None
+    try:
+        rows, errors = await asyncio.wait_for(asyncio.to_thread(
+            search_rows, list(src.files), oid, fmt=src.format, order_field=by_field, candidate=candidate,
+            deadline=time.monotonic() + ctx.timeout(5.0)), timeout=ctx.timeout(5.5))
+    except TimeoutError:
+        info["error"] = "reading the files did not finish in time"
+        return [], info
+    info["problems"] = [{"source": e["source"], "kind": e["kind"], "error": e["error"]} for e in errors]
+    if errors and not rows and all(e["kind"] == "error" for e in errors):
+        info["error"] = "; ".join(f"{e['source']}: {e['error']}" for e in errors)[:300]
+        return [], info
+    tz = zone(src.time_zone)
+    recs = []
+    for r in rows[:MAX_CALLBACKS]:
+        rec = from_row(r["row"], fields, tz=tz, duration_unit=src.duration_unit, source=r["source"])
+        rec["match"] = r["match"]
+        recs.append(rec)
+    info["count"] = len(recs)
+    return _keep_notifies(ctx, recs), info
 
 
-def _from_hit(h: Mapping[str, Any]) -> dict[str, Any]:
-    return {"time": h.get("time"), "method": h.get("method"), "path": h.get("path"), "status": h.get("status"),
-            "reply": "", "duration_ms": h.get("duration_ms"), "reason": h.get("reason"), "params": {},
-            "source": f"{h.get('source')}:{h.get('line_no')}"}
+async def _from_logs(ctx: ProbeContext, src: Any, oid: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Access / app logs in the built-in formats (combined, laravel, acg-faka)."""
+    from kmdiag.payment.logs import search_callbacks
+    from kmdiag.payment.records import from_hit
+
+    info: dict[str, Any] = {"name": src.name or "logs", "kind": "files", "files": list(src.files), "error": None}
+    try:
+        hits = await asyncio.wait_for(asyncio.to_thread(search_callbacks, list(src.files), oid, fmt=src.format,
+                                                        window=_window(ctx)), timeout=ctx.timeout(5.0))
+    except TimeoutError:
+        info["error"] = "log search did not finish in time"
+        return [], info
+    except Exception as exc:
+        info["error"] = f"{type(exc).__name__}: {exc}"[:300]
+        return [], info
+    hits, info["window"], info["own_dropped"] = _not_ours(ctx, list(hits)[:MAX_CALLBACKS])
+    info["hits"] = hits
+    info["count"] = len(hits)
+    recs = [from_hit(h) for h in hits if h.get("kind", "callback") == "callback"]
+    return _keep_notifies(ctx, recs), info
 
 
 def _window(ctx: ProbeContext) -> tuple[float, float] | None:
@@ -117,40 +177,66 @@ def _not_ours(ctx: ProbeContext, hits: list[dict[str, Any]]) -> tuple[list[dict[
     return kept, list(win) if win else None, dropped
 
 
-async def _from_logs(files: list[str], oid: str, fmt: str, ctx: ProbeContext) -> tuple[list[dict[str, Any]], str | None]:
-    try:
-        from kmdiag.payment.logs import search_callbacks
-    except ImportError:
-        return [], "log search is not available in this build"
-    try:
-        hits = await asyncio.wait_for(asyncio.to_thread(search_callbacks, list(files), oid, fmt=fmt, window=_window(ctx)),
-                                      timeout=ctx.timeout(5.0))
-    except TimeoutError:
-        return [], "log search did not finish in time"
-    except Exception as exc:
-        return [], f"{type(exc).__name__}: {exc}"
-    return list(hits)[:MAX_CALLBACKS], None
+def _keep_notifies(ctx: ProbeContext, recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Only the provider's notifies: not kmdiag's own requests, not the buyer's pay or return pages."""
+    want = urlsplit(ctx.profile.url(ctx.profile.payment.notify_url or "")).path if ctx.profile.payment.notify_url else ""
+    want_re = re.compile("^" + ".*".join(re.escape(p) for p in want.split("{order_id}")) + "$") if want else None
+    out = []
+    for r in recs:
+        if _own(r):
+            continue
+        path = r.get("path")
+        if path and not ((want_re is not None and want_re.match(path)) or _NOTIFYISH.search(path)):
+            continue
+        out.append(r)
+    return out
 
 
-def _verifier(ctx: ProbeContext) -> Any:
-    """fn(callback) -> bool, with the configured key; None when no key is available."""
+def _own(r: dict[str, Any]) -> bool:
+    """kmdiag's own request (an earlier run's unsigned notify probe) is never evidence."""
+    ua = str(r.get("user_agent") or next((v for k, v in (r.get("headers") or {}).items() if k.lower() == "user-agent"), ""))
+    return "kmdiag/" in ua or "kmdiag_probe" in (r.get("params") or {})
+
+
+def _verify(ctx: ProbeContext, recs: list[dict[str, Any]], oid: str, out: dict[str, Any]) -> None:
+    """Each record's verdict; WeChat candidates (no order number outside the ciphertext) kept only when
+    their decrypted ``out_trade_no`` is this order."""
+    from kmdiag.payment.providers.base import ProviderConfigError, make_verifier, provider_module
+
     cfg = ctx.profile.payment.provider
-    key = ctx.secrets.get(cfg.key_env or "")
-    if not key:
-        return None
-    if cfg.kind == "epay":
-        from kmdiag.payment.providers import epay
-
-        return lambda cb: epay.verify(cb["params"], key)
-    if cfg.kind == "alipay":
-        from kmdiag.payment.providers import alipay
-
-        return lambda cb: alipay.verify_notify(cb["params"], key)
-    if cfg.kind == "wechatpay":
-        pub = ctx.secrets.get(cfg.public_key_env or "")
-        if not pub:
-            return None
-        from kmdiag.payment.providers import wechatpay
-
-        return lambda cb: wechatpay.verify_record(cb, pub)
-    return None
+    try:
+        verifier = make_verifier(cfg, ctx.secrets)
+        amount_of = provider_module(cfg.kind).callback_amount
+    except ProviderConfigError:
+        verifier, amount_of = None, None
+    out["signature_checked"] = verifier is not None
+    undecryptable = 0
+    keep: list[dict[str, Any]] = []
+    for cb in recs:
+        v: dict[str, Any] | None = None
+        if verifier is not None and (cb.get("params") or cb.get("raw_body")):
+            try:
+                v = verifier(cb)
+            except Exception:  # a malformed record cannot be judged; it is not proof of a bad key
+                v = None
+        cb["verification"] = v
+        cb["signature_valid"] = v.get("signature") if v else None
+        if v and v.get("transaction"):
+            tx = v["transaction"]
+            cb["params"] = {**(cb.get("params") or {}), **tx}
+            cb["order_id"] = cb.get("order_id") or tx.get("out_trade_no")
+        if cb.get("match") == "candidate":
+            if v is None or v.get("decrypted") is not True:
+                undecryptable += 1
+                continue
+            if str(cb.get("order_id")) != oid:
+                continue
+        if amount_of is not None and cb.get("params"):
+            try:
+                amt = amount_of(cb["params"])
+            except Exception:
+                amt = None
+            cb["amount"] = str(amt) if amt is not None else None
+        keep.append(cb)
+    recs[:] = keep
+    out["undecryptable_candidates"] = undecryptable

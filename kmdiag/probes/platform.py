@@ -79,5 +79,8 @@ async def platform_probe(ctx: ProbeContext) -> dict[str, Any]:
         return {**ep, "results": results}
 
     done = await asyncio.gather(*(one(e) for e in eps))
+    spec = (ctx.profile.order.order_request or "").strip()
+    skipped = (f"order_request '{spec}' is a pattern: only the page's real request (browser layer) is matched against it"
+               if "*" in spec else None)
     return {"address": route["address"], "via_proxy": (route["proxy"] or {}).get("url"),
-            "route_error": route["error"], "endpoints": list(done)}
+            "route_error": route["error"], "endpoints": list(done), "order_api_skipped": skipped}

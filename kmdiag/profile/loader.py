@@ -66,16 +66,44 @@ def parse_profile(text: str, filename: str = "<profile>") -> Profile:
         raise ProfileError(f"{filename}{line}: not valid YAML: {problem}") from None
     if not isinstance(data, dict):
         raise ProfileError(f"{filename}:1: a profile must be a mapping of keys (name, base_url, ...)")
+    from kmdiag.profile.records_schema import DEPRECATIONS
+
+    token = DEPRECATIONS.set([])
     try:
-        return Profile.model_validate(data)
+        prof = Profile.model_validate(data)
+        for old, new in DEPRECATIONS.get() or []:
+            _warn_once(filename, _line_of(root, ("payment", "provider", old)), old, new)
+        return prof
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err.get("loc", ()))
         line = _line_of(root, loc)
+        named = str(err.get("msg", "")).removeprefix("Value error, ").split(" ", 1)[0]
+        if err.get("type") == "value_error" and re.fullmatch(r"[a-z][a-z0-9_]*", named):  # "md5_key_env belongs to ...": its own line
+            line = _line_of(root, loc + (named,))
         where = ".".join(str(x) for x in loc) or "(top level)"
         msg = _message(err, loc)
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise ProfileError(f"{filename}:{line}: {where}: {msg}{more}") from None
+    finally:
+        DEPRECATIONS.reset(token)
+
+
+_WARNED: set[tuple[str, str]] = set()
+
+
+def _warn_once(filename: str, line: int, old: str, new: str) -> None:
+    """An old key name still works for one release; say so once per file and key, on stderr."""
+    if (filename, old) in _WARNED:
+        return
+    _WARNED.add((filename, old))
+    import sys
+
+    from kmdiag.i18n import T, default_lang
+
+    text = T(zh=f"{filename}:{line}: 警告：payment.provider.{old} 已改名为 {new}（旧名称在下一个版本将不再支持）",
+             en=f"{filename}:{line}: warning: payment.provider.{old} is now called {new} (the old name goes away in the next release)")
+    print(text.get(default_lang()), file=sys.stderr)
 
 
 def _message(err: dict[str, Any], loc: tuple[Any, ...]) -> str:
@@ -83,30 +111,43 @@ def _message(err: dict[str, Any], loc: tuple[Any, ...]) -> str:
     if kind == "extra_forbidden" and loc:
         known = _fields_at(loc[:-1])
         hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        did = f"; did you mean '{hint[0]}'?" if hint else ""
-        return f"unknown key '{loc[-1]}'{did} expected one of: {', '.join(known)}"
+        did = f"; did you mean '{hint[0]}'? Expected" if hint else "; expected"
+        return f"unknown key '{loc[-1]}'{did} one of: {', '.join(known)}"
     if kind == "missing":
         return "required but missing"
+    if kind == "literal_error" and isinstance(err.get("input"), str):
+        options = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+        hint = difflib.get_close_matches(err["input"], options, n=1)
+        did = f"; did you mean '{hint[0]}'?" if hint else ""
+        return f"'{err['input']}' is not one of {', '.join(options)}{did}"
     text = str(err.get("msg", "invalid value"))
     return text.removeprefix("Value error, ")
 
 
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model an annotation holds: X, X | None, list[X], dict[str, X]."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for a in getattr(annotation, "__args__", ()) or ():
+        m = _model_in(a)
+        if m is not None:
+            return m
+    return None
+
+
 def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    """The keys allowed at ``loc`` (list indices and dict keys on the way are stepped over)."""
     model: Any = Profile
     for part in loc:
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        if model is None:
             return []
         field = model.model_fields.get(str(part))
         if field is None:
+            if isinstance(part, int) or part not in model.model_fields:
+                continue  # a list index or a dict key inside the current field
             return []
-        model = field.annotation
-        args = getattr(model, "__args__", ())
-        for a in args:  # Optional[X] / X | None
-            if isinstance(a, type) and issubclass(a, BaseModel):
-                model = a
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return list(model.model_fields)
-    return []
+        model = _model_in(field.annotation)
+    return list(model.model_fields) if model is not None else []
 
 
 def _line_of(node: Any, loc: tuple[Any, ...]) -> int:

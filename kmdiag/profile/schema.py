@@ -8,9 +8,18 @@ line number instead of being silently ignored.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from kmdiag.payment.providers.base import PROVIDERS
+from kmdiag.profile.records_schema import (
+    DEFAULT_API_FIELDS,
+    CallbackSource,
+    OrderFields,
+    check_kind_fields,
+    migrate_provider,
+)
 
 
 class _M(BaseModel):
@@ -132,9 +141,22 @@ class Account(_M):
 
 
 class CallbackLog(_M):
-    endpoint: str | None = None
-    files: list[str] = Field(default_factory=list)
-    format: Literal["combined", "laravel", "acg-faka", "auto"] = "auto"
+    """Where callbacks that arrived are recorded. ``endpoint``/``files`` are shorthands for one api
+    and one files source with the built-in field names; ``sources`` maps any shop's records."""
+
+    endpoint: str | None = Field(None, description="Admin API path with {order_id} answering kmdiag's own record shape.")
+    files: list[str] = Field(default_factory=list, description="Access / app log files (plain or .gz).")
+    format: Literal["combined", "laravel", "acg-faka", "jsonl", "csv", "auto"] = "auto"
+    sources: list[CallbackSource] = Field(default_factory=list, description="More sources, each with its own field mapping; every one is read.")
+
+    def all_sources(self) -> list[CallbackSource]:
+        """Every source the profile names, the shorthands first."""
+        out: list[CallbackSource] = []
+        if self.endpoint:
+            out.append(CallbackSource(name="endpoint", api=self.endpoint, fields=DEFAULT_API_FIELDS))
+        if self.files:
+            out.append(CallbackSource(name="logs", files=list(self.files), format=self.format))
+        return out + list(self.sources)
 
 
 class Admin(_M):
@@ -142,19 +164,49 @@ class Admin(_M):
     send_as: SendAs = Field(default_factory=lambda: SendAs(header="X-Admin-Token"))
 
 
+# The kinds come from the one provider map: a new provider is its module + an entry there.
+ProviderKind = Literal.__getitem__(tuple(PROVIDERS))
+
+
 class Provider(_M):
-    kind: Literal["epay", "alipay", "wechatpay"] = "epay"
+    """The payment provider. Key fields are named for what they hold and belong to one kind;
+    ``key_env`` / ``public_key_env`` (which meant different secrets per kind) still load, with a warning."""
+
+    kind: ProviderKind = "epay"  # type: ignore[valid-type]
     gateway: str | None = None
     merchant_id: str | None = None
-    key_env: str | None = Field(None, description="epay: MD5 key; alipay: Alipay public key (PEM); wechatpay: APIv3 key.")
-    private_key_env: str | None = Field(None, description="alipay/wechatpay: the merchant's private key (PEM), for signed queries.")
-    public_key_env: str | None = Field(None, description="wechatpay: platform public key (PEM).")
+    md5_key_env: str | None = Field(None, description="epay: the merchant MD5 key (signs and verifies notifies, authorises api.php).")
+    alipay_public_key_env: str | None = Field(None, description="alipay: the Alipay public key (支付宝公钥, PEM or base64), NOT the app public key.")
+    private_key_env: str | None = Field(None, description="alipay: the app private key; wechatpay: the merchant API private key (PEM), for signed queries.")
+    apiv3_key_env: str | None = Field(None, description="wechatpay: the APIv3 key (32 characters) that decrypts notify resources.")
+    platform_public_key_env: str | None = Field(None, description="wechatpay: the platform public key (微信支付公钥 / platform certificate key, PEM) that verifies notifies.")
+    platform_public_key_id: str | None = Field(None, description="wechatpay: its id (PUB_KEY_ID_... or the platform certificate serial), compared with Wechatpay-Serial.")
     cert_serial_no: str | None = Field(None, description="wechatpay: serial number of the merchant API certificate (signed queries).")
     app_id: str | None = None
     notify_method: Literal["GET", "POST"] | None = None
     notify_timeout_s: float = 5.0
     retry_schedule_s: list[int] = Field(default_factory=list, description="Seconds after payment of each callback attempt.")
     success_reply: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_names(cls, data: Any) -> Any:
+        return migrate_provider(data)
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> Provider:
+        check_kind_fields(self)
+        return self
+
+    @property
+    def key_env(self) -> str | None:
+        """Deprecated reader: the kind's main key (epay MD5 key, Alipay public key, APIv3 key)."""
+        return {"epay": self.md5_key_env, "alipay": self.alipay_public_key_env, "wechatpay": self.apiv3_key_env}.get(self.kind)
+
+    @property
+    def public_key_env(self) -> str | None:
+        """Deprecated reader: the provider's public key (Alipay public key / WeChat platform public key)."""
+        return self.alipay_public_key_env if self.kind == "alipay" else self.platform_public_key_env
 
 
 class HandedNotifyUrl(_M):
@@ -169,7 +221,7 @@ class HandedNotifyUrl(_M):
 class Payment(_M):
     handed_notify_url: HandedNotifyUrl | None = None
     order_endpoint: str | None = None
-    order_fields: dict[str, str] = Field(default_factory=dict)
+    order_fields: OrderFields = Field(default_factory=OrderFields)
     status_map: dict[str, str] = Field(default_factory=dict)
     pending_orders_endpoint: str | None = None
     notify_url: str | None = None
@@ -177,6 +229,13 @@ class Payment(_M):
     callback_log: CallbackLog = Field(default_factory=CallbackLog)
     admin: Admin = Field(default_factory=Admin)
     provider: Provider = Field(default_factory=Provider)
+
+
+class Detect(_M):
+    """How to recognise the platform from its front page (``kmdiag payment ID --url URL`` without --profile)."""
+
+    cookies: list[str] = Field(default_factory=list, description="Cookie names the platform sets (e.g. ACG-SHOP).")
+    body: list[str] = Field(default_factory=list, description="Text its pages carry (e.g. a generator tag).")
 
 
 class ApiConvention(_M):
@@ -191,6 +250,7 @@ class Profile(_M):
     name: str
     title: str = ""
     base_url: str
+    detect: Detect | None = Field(None, description="Hints that recognise this platform at a URL.")
     api: ApiConvention | None = None
     network: Network = Field(default_factory=Network)
     platform: Platform = Field(default_factory=Platform)

@@ -9,7 +9,7 @@ import pytest
 FAULTS = {f: f"payment.{f}" for f in (
     "not-paid", "callback-missing", "callback-url-wrong", "callback-endpoint-down", "signature-invalid",
     "amount-mismatch", "order-expired", "state-stuck", "slow-processing", "secondary-review", "delivery-failed",
-    "retry-pending")} | {"alipay-wrong-key": "payment.signature-invalid"}
+    "retry-pending")} | {"alipay-wrong-key": "payment.signature-invalid", "wechatpay-apiv3-key-wrong": "payment.signature-invalid"}
 
 
 def test_healthy_payment_has_no_cause(cli) -> None:

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from kmdiag.payment.money import to_decimal
-from kmdiag.payment.providers.base import ProviderRecord, error_record, http_error, secret
+from kmdiag.payment.providers.base import ProviderRecord, error_record, http_error, secret, verdict
 from kmdiag.payment.providers.epay import GATEWAY_TZ
 
 if TYPE_CHECKING:
@@ -102,6 +102,51 @@ def sign_notify(params: Mapping[str, Any], private_key: str) -> dict[str, str]:
     return p
 
 
+NOTIFY_METHOD = "POST"
+SUCCESS_REPLY = "success"
+
+
+def reply_ok(status: Any, body: str, success_reply: str | None = None) -> bool:
+    """Alipay: exactly ``success`` (7 characters, nothing around it) with HTTP 200."""
+    return status == 200 and body == (success_reply or "success")
+
+
+def callback_amount(params: Mapping[str, Any]) -> Any:
+    return to_decimal(params.get("total_amount"))
+
+
+def form_of(raw_body: str) -> dict[str, str]:
+    """An ``application/x-www-form-urlencoded`` body as Alipay sent it, decoded in its own charset."""
+    from urllib.parse import parse_qsl
+
+    pairs = parse_qsl(raw_body, keep_blank_values=True)
+    charset = next((v for k, v in pairs if k == "charset"), "utf-8") or "utf-8"
+    if charset.lower() not in ("utf-8", "utf8"):
+        try:
+            pairs = parse_qsl(raw_body, keep_blank_values=True, encoding=charset)
+        except LookupError:
+            pass
+    return dict(pairs)
+
+
+def verify_callback(record: Mapping[str, Any], public_key: str) -> dict[str, Any]:
+    """A recorded notify, parsed (``params``) or as the raw form body, checked with the Alipay public key."""
+    params = dict(record.get("params") or {})
+    raw = record.get("raw_body")
+    if not params.get("sign") and isinstance(raw, str) and "sign=" in raw:
+        params = form_of(raw)
+    if not params:
+        return verdict(None, "no-params")
+    if not params.get("sign"):
+        return verdict(None, "unsigned")
+    return verdict(True, "valid") if verify_notify(params, public_key) else verdict(False, "invalid")
+
+
+def verifier(cfg: ProviderConfig, secrets: Mapping[str, str]) -> Any:
+    key = secrets.get(cfg.alipay_public_key_env or "")
+    return (lambda rec: verify_callback(rec, key)) if key else None
+
+
 def response_content(text: str, node: str) -> str | None:
     """The exact JSON text of ``node`` inside the response body: that substring is what Alipay signed."""
     i = text.find(f'"{node}"')
@@ -132,7 +177,7 @@ class AlipayProvider:
         if not cfg.app_id:
             raise ProviderConfigError("the profile's payment.provider.app_id (Alipay app id) is not set")
         return cls(cfg.app_id, secret(secrets, cfg.private_key_env, "Alipay app private key"),
-                   secret(secrets, cfg.key_env, "Alipay public key"), cfg.gateway or GATEWAY)
+                   secret(secrets, cfg.alipay_public_key_env, "Alipay public key"), cfg.gateway or GATEWAY)
 
     def query_params(self, order_id: str, now: datetime | None = None) -> dict[str, str]:
         ts = (now or datetime.now(GATEWAY_TZ)).strftime("%Y-%m-%d %H:%M:%S")
@@ -178,3 +223,6 @@ class AlipayProvider:
 
         return ProviderRecord(order_id, True, paid, status, to_decimal(resp.get("total_amount")),
                               resp.get("trade_no"), parse_time(resp.get("send_pay_date")) if paid else None, resp)
+
+
+from_config = AlipayProvider.from_config

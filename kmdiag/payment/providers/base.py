@@ -86,26 +86,47 @@ def parse_retry_after(value: str | None) -> float | None:
             return None
 
 
+# The one map of provider kinds → their module. Each module has ``from_config(cfg, secrets)`` (the
+# query side), ``verifier(cfg, secrets)`` (``fn(record) -> verdict dict`` for recorded notifies, or
+# None without a key), ``callback_amount(params)``, ``NOTIFY_METHOD`` and ``SUCCESS_REPLY``.
+PROVIDERS: dict[str, str] = {
+    "epay": "kmdiag.payment.providers.epay",
+    "alipay": "kmdiag.payment.providers.alipay",
+    "wechatpay": "kmdiag.payment.providers.wechatpay",
+}
+
+
+def provider_module(kind: str) -> Any:
+    """The module implementing ``kind`` (imported on first use: RSA code stays out of ``--help``)."""
+    import importlib
+
+    name = PROVIDERS.get(kind)
+    if name is None:
+        raise ProviderConfigError(f"unknown provider kind: {kind}")
+    return importlib.import_module(name)
+
+
 def make_provider(profile_provider: ProviderConfig, secrets: Mapping[str, str]) -> Provider:
     """The provider the profile names, with its keys looked up in ``secrets`` (env name → value).
 
     Raises ProviderConfigError when a required key or the gateway is missing: that is a usage
     problem the caller reports once, not a per-order error.
     """
-    kind = profile_provider.kind
-    if kind == "epay":
-        from kmdiag.payment.providers.epay import EpayProvider
+    return provider_module(profile_provider.kind).from_config(profile_provider, secrets)
 
-        return EpayProvider.from_config(profile_provider, secrets)
-    if kind == "alipay":
-        from kmdiag.payment.providers.alipay import AlipayProvider
 
-        return AlipayProvider.from_config(profile_provider, secrets)
-    if kind == "wechatpay":
-        from kmdiag.payment.providers.wechatpay import WechatPayProvider
+def make_verifier(profile_provider: ProviderConfig, secrets: Mapping[str, str]) -> Any:
+    """``fn(record) -> verdict`` for the profile's provider, or None when no verifying key is set.
 
-        return WechatPayProvider.from_config(profile_provider, secrets)
-    raise ProviderConfigError(f"unknown provider kind: {kind}")
+    A verdict is a dict: ``signature`` (True / False / None = could not be judged), ``code`` (why),
+    and for WeChat Pay v3 ``decrypted`` / ``decrypt_code`` / ``transaction`` (the resource opened
+    with the APIv3 key). One signature for every caller: probes, re-notify and the sweep.
+    """
+    return provider_module(profile_provider.kind).verifier(profile_provider, secrets)
+
+
+def verdict(signature: bool | None, code: str, **more: Any) -> dict[str, Any]:
+    return {"signature": signature, "code": code, **more}
 
 
 def secret(secrets: Mapping[str, str], env_name: str | None, what: str) -> str:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from kmdiag.payment.money import to_decimal
-from kmdiag.payment.providers.base import ProviderRecord, error_record, http_error, secret
+from kmdiag.payment.providers.base import ProviderRecord, error_record, http_error, secret, verdict
 
 if TYPE_CHECKING:
     import httpx
@@ -82,6 +82,38 @@ def format_time(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, GATEWAY_TZ).strftime("%Y-%m-%d %H:%M:%S")
 
 
+NOTIFY_METHOD = "GET"
+SUCCESS_REPLY = "success"
+
+
+def reply_ok(status: Any, body: str, success_reply: str | None = None) -> bool:
+    """彩虹易支付's test: HTTP 200 and ``success``/``SUCCESS``/``Success`` anywhere in the body (``strpos``)."""
+    if status != 200:
+        return False
+    if success_reply and success_reply not in ("success",):
+        return success_reply in body
+    return any(w in body for w in ("success", "SUCCESS", "Success"))
+
+
+def callback_amount(params: Mapping[str, Any]) -> Any:
+    return to_decimal(params.get("money"))
+
+
+def verify_callback(record: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """A recorded notify — GET query or POST form, already merged into ``params`` — checked with the MD5 key."""
+    params = record.get("params") or {}
+    if not params:
+        return verdict(None, "no-params")
+    if not params.get("sign"):
+        return verdict(None, "unsigned")
+    return verdict(True, "valid") if verify(params, key) else verdict(False, "invalid")
+
+
+def verifier(cfg: ProviderConfig, secrets: Mapping[str, str]) -> Any:
+    key = secrets.get(cfg.md5_key_env or "")
+    return (lambda rec: verify_callback(rec, key)) if key else None
+
+
 @dataclass
 class EpayProvider:
     """An epay-compatible gateway: ``gateway`` is its base URL (``https://pay.example.com/``)."""
@@ -99,7 +131,7 @@ class EpayProvider:
             raise ProviderConfigError("the profile's payment.provider.gateway (the epay base URL) is not set")
         if not cfg.merchant_id:
             raise ProviderConfigError("the profile's payment.provider.merchant_id (epay pid) is not set")
-        return cls(cfg.gateway, str(cfg.merchant_id), secret(secrets, cfg.key_env, "epay merchant key"))
+        return cls(cfg.gateway, str(cfg.merchant_id), secret(secrets, cfg.md5_key_env, "epay merchant key"))
 
     def query_url(self) -> str:
         return self.gateway.rstrip("/") + "/api.php"
@@ -143,3 +175,6 @@ class EpayProvider:
             amount=to_decimal(data.get("money")), trade_no=str(data.get("trade_no") or "") or None,
             paid_at=parse_time(data.get("endtime")) if paid else None, raw=raw,
         )
+
+
+from_config = EpayProvider.from_config

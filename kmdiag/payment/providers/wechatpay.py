@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from kmdiag.payment.providers.alipay import load_private, load_public
-from kmdiag.payment.providers.base import ProviderRecord, error_record, http_error, secret
+from kmdiag.payment.providers.base import ProviderRecord, error_record, http_error, secret, verdict
 
 if TYPE_CHECKING:
     import httpx
@@ -97,6 +97,70 @@ def verify_record(cb: Mapping[str, Any], public_key: str) -> bool | None:
     return verify_signature(_header(h, "Wechatpay-Timestamp"), _header(h, "Wechatpay-Nonce"), str(body), sig, public_key)
 
 
+NOTIFY_METHOD = "POST"
+SUCCESS_REPLY = None  # any HTTP 200/204
+
+
+def reply_ok(status: Any, body: str, success_reply: str | None = None) -> bool:
+    """WeChat Pay v3: the HTTP status decides — 200 or 204, whatever the body says."""
+    return status in (200, 204)
+
+
+def callback_amount(params: Mapping[str, Any]) -> Any:
+    amt = params.get("amount")
+    if isinstance(amt, Mapping) and amt.get("total") is not None:
+        try:
+            return (Decimal(str(amt["total"])) / 100).quantize(Decimal("0.01"))
+        except ArithmeticError:
+            return None
+    return None
+
+
+def verify_callback(record: Mapping[str, Any], public_key: str | None, apiv3_key: str | None,
+                    key_id: str | None = None) -> dict[str, Any]:
+    """A recorded v3 notify: the header signature over the raw body (platform public key) and the
+    resource opened with the APIv3 key. Each half is judged on its own: a notify that verifies but
+    will not decrypt proves the APIv3 key wrong, whatever the signature says."""
+    h = record.get("headers") or {}
+    body = record.get("raw_body")
+    serial = _header(h, "Wechatpay-Serial") or None
+    more: dict[str, Any] = {"serial": serial}
+    if key_id and serial and serial != key_id:
+        more["serial_mismatch"] = True
+    if body is None:
+        sig: dict[str, Any] = verdict(None, "no-body", **more)
+    elif not public_key:
+        sig = verdict(None, "no-key", **more)
+    elif not _header(h, "Wechatpay-Signature"):
+        sig = verdict(None, "headers-missing", **more)  # a CDN or proxy that strips Wechatpay-* headers
+    else:
+        ok = verify_record(record, public_key)
+        sig = verdict(ok, "valid" if ok else "invalid", **more)
+    resource = None
+    try:
+        parsed = json.loads(body) if isinstance(body, str) else None
+        resource = parsed.get("resource") if isinstance(parsed, dict) else None
+    except (ValueError, RecursionError):
+        pass
+    if not isinstance(resource, Mapping):
+        sig.update(decrypted=None, decrypt_code="no-resource")
+    elif not apiv3_key:
+        sig.update(decrypted=None, decrypt_code="no-apiv3-key")
+    else:
+        tx = decrypt_resource(resource, apiv3_key)
+        sig.update(decrypted=tx is not None, decrypt_code="ok" if tx is not None else "wrong-apiv3-key",
+                   transaction=tx if isinstance(tx, dict) else None)
+    return sig
+
+
+def verifier(cfg: ProviderConfig, secrets: Mapping[str, str]) -> Any:
+    pub = secrets.get(cfg.platform_public_key_env or "") or None
+    v3 = secrets.get(cfg.apiv3_key_env or "") or None
+    if not pub and not v3:
+        return None
+    return lambda rec: verify_callback(rec, pub, v3, cfg.platform_public_key_id)
+
+
 def _epoch(rfc3339: Any) -> float | None:
     try:
         return datetime.fromisoformat(str(rfc3339)).timestamp()
@@ -122,7 +186,7 @@ class WechatPayProvider:
         serial = getattr(cfg, "cert_serial_no", None)
         if not serial:
             raise ProviderConfigError("the profile's payment.provider.cert_serial_no (merchant API certificate serial) is not set")
-        pub = secrets.get(cfg.public_key_env or "") or None
+        pub = secrets.get(cfg.platform_public_key_env or "") or None
         return cls(str(cfg.merchant_id), secret(secrets, cfg.private_key_env, "WeChat Pay merchant private key"),
                    serial, pub, (cfg.gateway or API).rstrip("/"))
 
@@ -155,6 +219,8 @@ class WechatPayProvider:
             body = {}
         if r.status_code == 404 and body.get("code") == "ORDER_NOT_EXIST":
             return ProviderRecord(order_id, False, False, "ORDER_NOT_EXIST", None, None, None, body)
+        if r.status_code in (401, 403) and body.get("code"):  # SIGN_ERROR, NO_AUTH ...: the merchant's credentials
+            return error_record(order_id, f"auth: {body.get('code')} {body.get('message', '')}".strip(), raw=body)
         if r.status_code != 200:
             return http_error(order_id, r.status_code, r.headers, r.text)
         if self.platform_public_key and not verify_signature(
@@ -171,3 +237,6 @@ class WechatPayProvider:
         paid = state == "SUCCESS"
         return ProviderRecord(order_id, True, paid, state, amount, body.get("transaction_id"),
                               _epoch(body.get("success_time")) if paid else None, dict(body))
+
+
+from_config = WechatPayProvider.from_config

@@ -1,0 +1,85 @@
+"""One sweep of one shop, as a coroutine: the part ``kmdiag payment --sweep`` and ``kmdiag serve`` share.
+
+Why apart from ``sweep_cli``: the exporter runs the same sweep (pending list → provider queries →
+the shop re-read → log search) many times in a long-running process, without a terminal or a
+printer. Both callers get exactly the same engine, clients, caps and budget rules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kmdiag.payment.sweep import OrderResult, SweepSummary, run_sweep
+from kmdiag.payment.sweep_inputs import InputStats, read_orders_file
+
+# Answers are read whole: caps keep a misbehaving server from filling memory (64 queries in flight).
+PROVIDER_MAX_BODY = 256 * 1024  # an order query answer is under 1 KB
+SHOP_MAX_BODY = 64 * 1024 * 1024  # the pending-orders list: 10,000 orders ≈ 0.8 MB
+MAX_REFINE = 500  # lost orders whose callback logs are searched (one pass over each file) for a sharper cause
+
+
+class PendingListError(Exception):
+    """The platform's pending-orders list could not be read (no answer in time, not a list)."""
+
+
+async def sweep_shop(profile: Any, provider: Any, secrets: dict[str, str], *, deadline: float,
+                     since: float, concurrency: int, rate: float, summary: SweepSummary, stats: InputStats,
+                     orders_file: str | None = None, on_result: Callable[[OrderResult], None] | None = None,
+                     on_orders: Callable[[Any], None] | None = None) -> int:
+    """Sweep one shop until ``deadline`` (monotonic); fills ``summary``; returns the sweep's exit code.
+
+    ``on_orders(orders)`` sees the input before the engine starts (the CLI sizes its progress bar).
+    Raises :class:`PendingListError` when the pending list is unreadable.
+    """
+    from kmdiag.payment.net import async_client
+    from kmdiag.payment.sweep_clients import ClientShards
+    from kmdiag.payment.sweep_platform import make_confirm
+
+    per_request = max(0.001, min(10.0, deadline - time.monotonic()))
+    async with async_client(profile, timeout=per_request, max_connections=4, max_body=SHOP_MAX_BODY) as client, \
+            ClientShards(lambda n: async_client(profile, timeout=per_request, max_connections=n,
+                                                max_body=PROVIDER_MAX_BODY), concurrency) as shards:
+        if orders_file:
+            orders: Any = read_orders_file(orders_file, stats)
+        else:
+            try:
+                orders = await asyncio.wait_for(fetch_pending(client, profile, secrets, since, stats),
+                                                deadline - time.monotonic())
+            except (ValueError, TimeoutError) as e:
+                raise PendingListError(str(e) or "the pending-orders endpoint did not answer in time") from None
+        if on_orders is not None:
+            on_orders(orders)
+
+        async def query(oid: str) -> Any:
+            return await provider.query(shards.client(), oid)
+
+        await run_sweep(orders, query, concurrency=concurrency, rate=rate,
+                        timeout=max(0.001, deadline - time.monotonic()),
+                        on_result=on_result, summary=summary, confirm=make_confirm(client, profile, secrets))
+        if summary.lost and profile.payment.callback_log.files:
+            from kmdiag.payment.sweep_causes import refine
+
+            await asyncio.to_thread(refine, summary.lost[:MAX_REFINE], profile.payment.callback_log.files,
+                                    profile.payment.callback_log.format, deadline)
+        return summary.exit_code
+
+
+async def fetch_pending(client: Any, profile: Any, secrets: dict[str, str], since: float, stats: InputStats) -> list[str]:
+    """The platform's unpaid/pending orders of the last ``since`` seconds (admin header when configured)."""
+    from kmdiag.payment.sweep_inputs import pending_orders, pending_url
+
+    template = profile.payment.pending_orders_endpoint
+    headers: dict[str, str] = {}
+    admin = profile.payment.admin
+    token = secrets.get(admin.token_env or "")
+    if token and admin.send_as.header:
+        headers[admin.send_as.header] = admin.send_as.template.replace("{token}", token)
+    paged = "{page}" in template
+
+    def url_for(page: int) -> tuple[str, bool]:
+        return profile.url(pending_url(template, since, page)), paged
+
+    return await pending_orders(client, url_for, headers, stats)
