@@ -27,10 +27,37 @@ _RELOAD = Step("user", T(zh="刷新页面（Ctrl+F5）后再试；仍不行就�
               Step("operator", T(zh="在浏览器控制台复现该异常（{first}），修复后确认点击事件在异常之前绑定；检查脚本文件是否 404 或被 CSP 拦截",
                                  en="reproduce the error in the browser console ({first}), fix it, and bind the click handler before code that may throw; check for script 404s and CSP blocks"))))
 def script_error(f: FindingIndex) -> Match | None:
-    if not f.failed("browser.script-errors"):
+    if not f.failed("browser.script-errors") or f.evidence("browser.script-errors").get("party") == "third":
         return None
     first = str(f.evidence("browser.script-errors").get("first", "?"))
     return Match(0.9, ["browser.script-errors"], {"first": T(zh=quoted(first), en=first)})
+
+
+@cause("frontend.third-party-script", layer="frontend", priority=50,
+       title=T(zh="页面依赖的第三方脚本（公共 CDN 等）加载失败，下单按钮因此失效",
+               en="A third-party script the page depends on (a public CDN...) fails, so the order button is dead"),
+       explanation=T(zh="商品页从其他网站加载的脚本失败了（{first}；来源 {hosts}），店铺自己的代码依赖它，点击事件没有绑定。"
+                        "常见于公共 CDN 在本地网络被墙、被运营商劫持或已停止服务。",
+                     en="A script the product page loads from another site failed ({first}; from {hosts}); the shop's own code "
+                        "depends on it, so the click is never wired up. Typical: a public CDN blocked or hijacked on this "
+                        "network, or shut down."),
+       steps=(Step("user", T(zh="换一个网络（如手机热点）或关闭代理/广告拦截后刷新再试",
+                             en="try another network (e.g. a phone hotspot), or without proxy / ad blocker, and reload")),
+              Step("agent", T(zh="告诉运营：页面依赖的 {hosts} 在用户网络上打不开，报告里有失败的脚本地址",
+                              en="tell the operator that {hosts}, which the page depends on, does not load on the user's network; "
+                                 "the failing script URL is in this report")),
+              Step("operator", T(zh="把 {hosts} 上的库（jQuery 等）放到店铺自己的服务器或国内可用的 CDN，并加本地回退"
+                                    "（window.jQuery || 加载本地副本）",
+                                 en="host the library from {hosts} (jQuery...) on the shop's own server or a CDN that works "
+                                    "for your buyers, with a local fallback (window.jQuery || load a local copy)"))))
+def third_party_script(f: FindingIndex) -> Match | None:
+    if not f.failed("browser.script-errors"):
+        return None
+    ev = f.evidence("browser.script-errors")
+    if ev.get("party") != "third":
+        return None
+    return Match(0.85, ["browser.script-errors"], {"first": ev.get("first", "?"),
+                                                   "hosts": ", ".join(ev.get("third_party_hosts") or []) or "?"})
 
 
 @cause("frontend.button-missing", layer="frontend", priority=51,
@@ -73,10 +100,22 @@ def button_disabled(f: FindingIndex) -> Match | None:
     return Match(conf, ["browser.button-enabled"], {"flags": T(zh="、".join(f"`{x}`" for x in flags), en=", ".join(flags))})
 
 
+def _noise(f: FindingIndex) -> dict[str, str]:
+    """A script problem that does not block the order, mentioned under the cause that does."""
+    if not f.warned("browser.script-errors"):
+        return {"noise_zh": "", "noise_en": ""}
+    ev = f.evidence("browser.script-errors")
+    who_zh, who_en = ("第三方脚本", "third-party script") if ev.get("party") == "third" else ("脚本", "script")
+    first = ev.get("first", "?")
+    return {"noise_zh": f"页面另有{who_zh}问题（{first}），但按钮的点击处理仍在，它不是挡住下单的原因。",
+            "noise_en": f" The page also has a {who_en} problem ({first}), but the button's click handler is in place: "
+                        "it is not what blocks the order."}
+
+
 @cause("frontend.button-obscured", layer="frontend", priority=53,
        title=T(zh="另一个元素盖住了下单按钮", en="Another element covers the order button"),
-       explanation=T(zh="在按钮中心点击时，接收点击的是 {cover}，而不是按钮（截图中用另一种颜色框出）。",
-                     en="A click at the button's centre goes to {cover}, not to the button (outlined in another colour in the screenshot)."),
+       explanation=T(zh="在按钮中心点击时，接收点击的是{cover_zh}，而不是按钮（截图中用另一种颜色框出）。{dialog_zh}{noise_zh}",
+                     en="A click at the button's centre goes to {cover_en}, not to the button (outlined in another colour in the screenshot).{dialog_en}{noise_en}"),
        steps=(Step("user", T(zh="关闭页面上的弹窗、广告或悬浮层后再点；或缩放页面让按钮露出来",
                              en="close pop-ups, ads or floating layers on the page and click again, or zoom so the button is uncovered")),
               Step("operator", T(zh="移除或下移覆盖按钮的元素 {cover}（`z-index` / `pointer-events: none`）",
@@ -84,26 +123,56 @@ def button_disabled(f: FindingIndex) -> Match | None:
 def button_obscured(f: FindingIndex) -> Match | None:
     if not f.failed("browser.button-clickable"):
         return None
-    hit = f.evidence("browser.button-clickable").get("hit") or {}
+    ev = f.evidence("browser.button-clickable")
+    hit = ev.get("hit") or {}
     cover = hit.get("tag", "?") + (f"#{hit['id']}" if hit.get("id") else "") + (
         "." + ".".join(hit["cls"].split()[:2]) if hit.get("cls") else "")
-    return Match(0.85, ["browser.button-clickable"], {"cover": cover})
+    dialog = ev.get("cover_kind") == "dialog"
+    return Match(0.85, ["browser.button-clickable"], {
+        "cover": cover, "cover_zh": " " + ev.get("cover_zh", "元素 " + cover), "cover_en": ev.get("cover_en", cover),
+        "dialog_zh": "这是一个还没关闭的弹窗：先读完并关闭它（点“同意/我知道了”）才能下单。" if dialog else "",
+        "dialog_en": " It is a dialog still open: read and close it (\"I agree\" / \"OK\") before ordering." if dialog else "",
+        **_noise(f)})
+
+
+_STRICT = {  # what the refused field was: the typical too-strict rule, and how to relax it
+    "phone": ("常见原因：手机号规则没有包含 16x/19x 号段或 +86 前缀。", "Typical: a phone rule that predates the 16x/19x ranges or rejects +86.",
+              "手机号接受 1[3-9] 开头的 11 位号码（可带 +86 前缀）", "accept any 11-digit number starting 1[3-9] (optionally +86)"),
+    "qq": ("常见原因：QQ 号规则只接受 9 位以内，如今的新 QQ 号是 10 位。", "Typical: a QQ rule that stops at 9 digits; new QQ numbers have 10.",
+           "QQ 号接受 5–11 位数字", "accept QQ numbers of 5–11 digits"),
+    "email": ("常见原因：邮箱规则只接受少数几个域名，或不接受子域名、加号。", "Typical: an e-mail rule that accepts a few domains only, or no subdomains / plus signs.",
+              "邮箱按 HTML5 type=email 的规则校验", "validate e-mail the way HTML5 type=email does"),
+}
+
+
+def _strict_kind(ev: dict) -> str:
+    kinds = [f.get("kind") for f in ev.get("refused_fields") or [] if f.get("kind") in _STRICT]
+    if kinds:
+        return kinds[0]
+    text = " ".join(ev.get("messages") or [])
+    if "QQ" in text.upper():
+        return "qq"
+    if "邮箱" in text or "mail" in text.lower():
+        return "email"
+    return "phone"
 
 
 @cause("frontend.validation-too-strict", layer="frontend", priority=54,
        title=T(zh="表单校验拒绝了有效的填写内容", en="The form's validation refuses valid input"),
-       explanation=T(zh="用有效的手机号/邮箱填写后，页面仍提示「{message}」，没有发出下单请求。常见原因：手机号规则没有包含 16x/19x 号段或 +86 前缀。",
-                     en="With valid values filled in, the page still says \"{message}\" and sends no order request. Typical: a phone rule that predates the 16x/19x ranges or rejects +86."),
+       explanation=T(zh="用有效的手机号/邮箱/QQ 填写后，页面仍提示「{message}」，没有发出下单请求。{typical_zh}",
+                     en="With valid values filled in, the page still says \"{message}\" and sends no order request. {typical_en}"),
        steps=(Step("user", T(zh="换一种写法试试（去掉 +86、空格或横线），或换用邮箱/QQ 作联系方式",
                              en="try another format (without +86, spaces or dashes), or use an e-mail / QQ contact instead")),
-              Step("operator", T(zh="放宽前端校验：手机号接受 1[3-9] 开头的 11 位号码（可带 +86 前缀），并与后端规则保持一致",
-                                 en="relax the front-end rule: accept any 11-digit number starting 1[3-9] (optionally +86), matching the back end"))))
+              Step("operator", T(zh="放宽前端校验：{rule_zh}，并与后端规则保持一致",
+                                 en="relax the front-end rule: {rule_en}, matching the back end"))))
 def validation_too_strict(f: FindingIndex) -> Match | None:
     if not f.failed("browser.form-accepted"):
         return None
     ev = f.evidence("browser.form-accepted")
     msg = (ev.get("messages") or ["?"])[0]
-    return Match(0.8, ["browser.form-accepted"], {"message": msg})
+    typ_zh, typ_en, rule_zh, rule_en = _STRICT[_strict_kind(ev)]
+    return Match(0.8, ["browser.form-accepted"], {"message": msg, "typical_zh": typ_zh, "typical_en": typ_en,
+                                                  "rule_zh": rule_zh, "rule_en": rule_en})
 
 
 @cause("frontend.click-not-bound", layer="frontend", priority=55,

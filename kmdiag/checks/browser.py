@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kmdiag.checks import _themes
 from kmdiag.i18n import T
 from kmdiag.models import Status
 from kmdiag.registry import CheckContext, CheckResult, check
@@ -100,11 +101,21 @@ def script_errors(c: CheckContext) -> CheckResult:
         return CheckResult(Status.PASS, T(zh="没有未捕获的脚本异常，脚本全部加载", en="no uncaught script errors; every script loaded"), {})
     first = (probs["page_errors"] or probs["script_failures"] or probs["blocked"] or probs["policy"])[0]
     what = first.get("message") or first.get("text") or f"{first.get('url')} {first.get('error') or first.get('status')}"
-    ev = {**probs, "first": what}
+    parties = _themes.classify(probs, d.get("url"))
+    ev = {**probs, "first": what, **parties}
+    if parties["party"] == "third" and parties["third_party"]:
+        what = parties["third_party"][0]
+        ev["first"] = what
+    who_zh = "第三方脚本" if parties["party"] == "third" else "脚本"
+    who_en = "third-party script" if parties["party"] == "third" else "script"
     if click_sent_order(d):  # the order still went out: noise, not the reason the click fails
-        return CheckResult(Status.WARN, T(zh=f"页面有 {n} 个脚本问题（{quoted(what)}），但下单请求仍能发出",
-                                          en=f"{n} script problem(s) on the page ({what}), but the order request still leaves"), ev)
-    return CheckResult(Status.FAIL, T(zh=f"页面脚本出错：{quoted(what)}", en=f"a page script failed: {what}"), ev)
+        return CheckResult(Status.WARN, T(zh=f"页面有 {n} 个{who_zh}问题（{quoted(what)}），但下单请求仍能发出",
+                                          en=f"{n} {who_en} problem(s) on the page ({what}), but the order request still leaves"), ev)
+    if not _themes.script_blocks(d):  # the click is handled: whatever stops the order, it is not this
+        return CheckResult(Status.WARN, T(zh=f"页面有 {n} 个{who_zh}问题（{quoted(what)}），但下单按钮的点击处理仍在，不是它挡住了下单",
+                                          en=f"{n} {who_en} problem(s) on the page ({what}), but the button's click handler is "
+                                             "in place: this is not what stops the order"), ev)
+    return CheckResult(Status.FAIL, T(zh=f"页面{who_zh}出错：{quoted(what)}", en=f"a page {who_en} failed: {what}"), ev)
 
 
 @check("browser.button-found", layer="browser", needs=(PAGE,), after=("browser.page-load",),
@@ -179,10 +190,11 @@ def button_clickable(c: CheckContext) -> CheckResult:
         return CheckResult(Status.WARN, T(zh="按钮不在可点击区域内（尺寸为 0 或在视口外）",
                                           en="the button is not in a clickable area (zero size or off screen)"), ev)
     transparent = hit.get("opacity") == "0" or "rgba(0, 0, 0, 0)" in str(hit.get("background")) or ", 0)" in str(hit.get("background"))
-    how = ("透明元素 " if transparent else "元素 ") + describe(hit)
-    how_en = ("a transparent " if transparent else "") + describe(hit)
+    how, how_en, kind = _themes.cover_phrase(d.get("cover"), describe(hit), transparent)
     return CheckResult(Status.FAIL, T(zh=f"按钮被{how}盖住：点击会落在它上面",
-                                      en=f"the button is covered by {how_en}: the click lands on it"), {**ev, "transparent": transparent})
+                                      en=f"the button is covered by {how_en}: the click lands on it"),
+                       {**ev, "transparent": kind == "transparent", "cover": d.get("cover"), "cover_kind": kind,
+                        "cover_zh": how, "cover_en": how_en})
 
 
 @check("browser.captcha", layer="browser", needs=(PAGE,), after=("browser.page-load",),

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from kmdiag.browser.versions import major, profile_key
+from kmdiag.checks import _themes
 from kmdiag.checks.browser import PAGE, click_sent_order, page_data
 from kmdiag.i18n import T
 from kmdiag.models import Status
@@ -40,19 +41,42 @@ def form_accepted(c: CheckContext) -> CheckResult:
         return skipped
     fills = d.get("fill") or []
     missing = [f["selector"] for f in fills if not f.get("filled")]
+    auto = [{"field": p.get("name") or p.get("selector"), "kind": p.get("kind"), "filled": bool(p.get("filled"))}
+            for p in d.get("autofill") or []]
     if click_sent_order(d):
         return CheckResult(Status.PASS, T(zh="表单通过校验，下单请求已发出", en="the form passed validation and the order request left"),
-                           {"unfilled": missing})
+                           {"unfilled": missing, "autofill": auto})
     inputs = d.get("inputs_after") or []
     invalid = [i for i in inputs if i.get("found") and (i.get("valid") is False or str(i.get("aria_invalid")).lower() == "true")]
-    texts = [t for t in (d.get("feedback") or {}).get("new_text", []) if _VALIDATION_WORDS.search(t)]
+    verdict = _themes.field_verdicts(d)
+    page_msgs = _themes.validation_messages(d)
+    texts = list(page_msgs)
     texts += [e for i in inputs for e in i.get("errors") or [] if e not in texts and _VALIDATION_WORDS.search(e)]
     ev = {"invalid_inputs": [{"selector": i["selector"], "message": i.get("validation_message")} for i in invalid],
-          "messages": texts[:5], "filled": [f["selector"] for f in fills if f.get("filled")], "unfilled": missing}
-    if invalid or texts:
-        shown = texts[0] if texts else (invalid[0].get("validation_message") or invalid[0]["selector"])
-        return CheckResult(Status.FAIL, T(zh=f"填写了有效内容，页面仍拒绝：「{shown}」，没有发出下单请求",
-                                          en=f"valid input was refused (\"{shown}\") and no order request left"), ev)
+          "messages": texts[:5], "filled": [f["selector"] for f in fills if f.get("filled")], "unfilled": missing,
+          "autofill": auto, "refused_fields": verdict["refused"], "left_empty": verdict["empty"],
+          "page_feedback": _themes.messages(d)}
+    refused = verdict["refused"]
+    if refused or (not verdict["empty"] and (invalid or texts)):
+        # kmdiag filled every field the page asks for, validly, and the page still refused.
+        shown = (texts[0] if texts else "") or (refused[0]["message"] if refused else "") or \
+                (invalid[0].get("validation_message") or invalid[0]["selector"] if invalid else "?")
+        ev["messages"] = [shown] + [t for t in texts if t != shown][:4]
+        rej = [r for f in refused for r in f.get("rejects") or []]
+        ev["rule_rejects"] = sorted(set(rej))
+        extra_zh = f"；它的规则拒绝 {'/'.join(sorted({r[:2] + 'x' for r in rej}))} 号段" if rej else ""
+        extra_en = f"; its rule rejects {'/'.join(sorted({r[:2] + 'x' for r in rej}))} numbers" if rej else ""
+        return CheckResult(Status.FAIL, T(zh=f"填写了有效内容，页面仍拒绝：「{shown}」，没有发出下单请求{extra_zh}",
+                                          en=f"valid input was refused (\"{shown}\") and no order request left{extra_en}"), ev)
+    if verdict["empty"]:
+        names = ", ".join(str(e["field"]) + (f"（{e['label']}）" if e.get("label") else "") for e in verdict["empty"][:3])
+        said = f"（页面提示「{texts[0]}」）" if texts else ""
+        said_en = f" (the page says \"{texts[0]}\")" if texts else ""
+        return CheckResult(Status.ERROR, T(
+            zh=f"表单需要填写 {names}，诊断没能填上有效的值，留空了{said}：无法判断点击是否有效，这不是店铺的问题。"
+               "用 --profile 的 order.fill 给出这些字段的值再试",
+            en=f"the form needs {names}, which the diagnosis could not fill with a valid value and left empty{said_en}: "
+               "the click could not be judged, and this is not the shop's fault. Give values in the profile's order.fill"), ev)
     return CheckResult(Status.PASS, T(zh="表单没有报告校验错误", en="the form reported no validation error"), ev)
 
 
@@ -67,10 +91,16 @@ def click_sends_order(c: CheckContext) -> CheckResult:
     fb = d.get("feedback") or {}
     ev = {"order_rule": d.get("order_rule"), "requests_after_click": [r for r in d.get("requests_after_click") or []
                                                                       if r.get("phase") == "click"][:10],
-          "new_text": fb.get("new_text", []), "waited_ms": fb.get("waited_ms")}
+          "new_text": fb.get("new_text", []), "waited_ms": fb.get("waited_ms"), "page_feedback": _themes.messages(d)}
     if orders:
         o = orders[0]
         ev["order_request"] = o
+        if o.get("intercepted") and o.get("type") == "document":
+            return CheckResult(Status.PASS, T(
+                zh=f"点击以表单提交（页面跳转）发出了下单请求 {o['method']} {o['url']}；诊断在浏览器出口拦下了它（未发送、未创建订单），"
+                   "加 --submit 才会真正发送",
+                en=f"the click submitted the order form natively (a navigation) {o['method']} {o['url']}; the diagnosis stopped "
+                   "it at the browser's edge (not sent, no order created); --submit sends it"), ev)
         if o.get("intercepted"):
             return CheckResult(Status.PASS, T(
                 zh=f"点击发出了下单请求 {o['method']} {o['url']}；诊断在浏览器出口拦下了它（未发送、未创建订单），加 --submit 才会真正发送",
@@ -78,10 +108,24 @@ def click_sends_order(c: CheckContext) -> CheckResult:
                    "(not sent, no order created); --submit sends it"), ev)
         return CheckResult(Status.PASS, T(zh=f"点击发出了下单请求 {o['method']} {o['url']}（已真实发送）",
                                           en=f"the click sent the order request {o['method']} {o['url']} (really sent)"), ev)
-    if fb.get("navigated_to") or fb.get("dialogs") or fb.get("new_text"):
-        # Something happened (a confirm step, a login prompt...): not a dead button, but no order left either.
-        return CheckResult(Status.WARN, T(zh=f"点击后页面有变化，但没有发出符合 {d.get('order_rule') or 'POST'} 的下单请求",
-                                          en=f"the click changed the page but sent no order request matching {d.get('order_rule') or 'POST'}"), ev)
+    verdict = _themes.field_verdicts(d)
+    if verdict["refused"] or verdict["empty"]:
+        # The browser's (or the page's) validation stopped the submit: browser.form-accepted says why.
+        ev["fields"] = verdict
+        return CheckResult(Status.SKIP, T(zh="没有发出下单请求：表单校验拦下了提交（见「表单接受有效的填写内容」）",
+                                          en="no order request: form validation stopped the submit (see \"The form accepts valid input\")"), ev)
+    said = _themes.messages(d)
+    if fb.get("navigated_to") or said:
+        # Something happened (a confirm step, a login prompt, a toast...): not a dead button, but no order left either.
+        ev["page_feedback"] = said
+        q = f"「{said[0]['text'][:60]}」（{said[0]['source']}）" if said else ""
+        q_en = f" ({said[0]['source']}: \"{said[0]['text'][:60]}\")" if said else ""
+        dismissed = any(m["source"] in ("confirm()", "prompt()") for m in said)
+        note_zh = "；诊断关闭了该确认框，所以没有继续下单" if dismissed else ""
+        note_en = "; the diagnosis dismissed that prompt, so ordering did not go on" if dismissed else ""
+        return CheckResult(Status.WARN, T(zh=f"点击后页面有反应{q}，但没有发出符合 {d.get('order_rule') or 'POST'} 的下单请求{note_zh}",
+                                          en=f"the click got an answer from the page{q_en} but sent no order request matching "
+                                             f"{d.get('order_rule') or 'POST'}{note_en}"), ev)
     return CheckResult(Status.FAIL, T(zh=f"点击后 {fb.get('waited_ms')} ms 内没有发出下单请求，页面也没有任何反应",
                                       en=f"no order request within {fb.get('waited_ms')} ms of the click, and the page did nothing"), ev)
 
@@ -107,7 +151,7 @@ def error_feedback(c: CheckContext) -> CheckResult:
         return CheckResult(Status.SKIP, T(zh="未判断：下单请求被诊断拦下，没有真实的应答（--submit 可判断）",
                                           en="not judged: the order request was held back, so there is no real answer (--submit judges it)"), {})
     fb = d.get("feedback") or {}
-    shown = fb.get("new_text") or [x.get("message") for x in fb.get("dialogs") or []] or fb.get("navigated_to") or []
+    shown = [m["text"] for m in _themes.messages(d)] or fb.get("navigated_to") or []
     ev = {"order_request": o, "shown": shown[:5], "waited_ms": fb.get("waited_ms"), "success_visible": fb.get("success_visible")}
     if api_failed(o):
         what = o.get("failure") or f"HTTP {o.get('status')}" + (f" code={o.get('json_code')}" if o.get("json_code") is not None else "")

@@ -59,6 +59,8 @@ class Session:
         self._req_objs: dict[int, Any] = {}
         self._open: dict[int, float] = {}  # the page's requests in flight -> when each started
         self._idle = asyncio.Event()
+        self._reloading = False  # the reload round's own document request has gone out
+        self.closing = False  # set by drain(): nothing more leaves, whatever it is
         self._finished: set[int] = set()
 
     def ms(self) -> int:
@@ -134,11 +136,24 @@ class Session:
     async def route(self, route: Any, request: Any) -> None:
         self.routing += 1
         try:
-            await self._route(route, request)
+            if self.closing:  # the visit is over (a caller's context): nothing more leaves
+                await route.abort("aborted")
+            else:
+                await self._route(route, request)
         except Exception:  # the page or context closed while a request was held: nothing to do
             pass
         finally:
             self.routing -= 1
+
+    async def drain(self, cap_s: float = 1.0) -> None:
+        """Before a context this probe does not own is handed back: stop every held request.
+
+        Chromium resumes requests still paused at the edge when its DevTools client goes away, so a
+        held order request would be *sent*; contexts the probe owns get the guard's quiesce instead."""
+        self.closing = True
+        end = time.monotonic() + cap_s
+        while (self.routing or self.inflight) and time.monotonic() < end:
+            await asyncio.sleep(0.02)
 
     async def _route(self, route: Any, request: Any) -> None:
         method, url = request.method, request.url
@@ -149,13 +164,28 @@ class Session:
             return
         is_order = g.is_order(method, url) if g else is_order_request(method, url, self.order_rule, self.origin or None)
         why = g.verdict(method, url) if g else (None if self.submit or not is_order else "order-request")
+        if self.phase == "reload" and request.resource_type == "document" and method == "GET":
+            self._reloading = True  # from here on the new page's own start-up requests pass
         rec: dict[str, Any] | None = None
         if is_order:
-            rec = {"method": method, "url": _short_url(url), "phase": self.phase, "t_ms": self.ms(), "intercepted": False}
+            # "document" = a native form post (a navigation), as much an order request as an XHR.
+            phase = self.phase
+            # Late: the click's (or the double click's) order request reached the edge after its round
+            # ended (a loaded machine delays the driver's events; a native form's second submit). Nothing
+            # else acts on the page then, so it is still that click's request: counted, and stopped.
+            late = phase in ("after", "done") or (phase == "reload" and not self._reloading)
+            if late:
+                phase = "dblclick" if self.phase == "done" else "click"
+            rec = {"method": method, "url": _short_url(url), "phase": phase, "t_ms": self.ms(), "intercepted": False,
+                   "type": request.resource_type, **({"late": True} if late else {})}
             self.orders.append(rec)
+            if late and (not self.submit or self.phase == "done"):
+                why = why or "order-request"
             if self.phase == "dblclick":  # the double-click round never sends an order, even with --submit
                 why = why or "order-request"
-                await asyncio.sleep(_ORDER_HOLD_S)  # held a while, as a slow server would, then stopped
+                end = time.monotonic() + _ORDER_HOLD_S  # held a while, as a slow server would, then stopped
+                while time.monotonic() < end and not self.closing:
+                    await asyncio.sleep(0.02)
         if why:
             ok, err = True, None
             try:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from kmdiag import tempdir
 from kmdiag.models import Artifact
 from kmdiag.probes import _browser_js as js
+from kmdiag.probes import _browser_themes as themes
 from kmdiag.probes._browser_env import host_map_for
 from kmdiag.probes._browser_wait import wait_for_button
 from kmdiag.probes._context import ProbeContext
@@ -166,6 +167,8 @@ async def _visit(ctx: ProbeContext, browser: Any, context: Any = None, guard: An
         _q = time.monotonic()
         if own_context:  # a caller's context (my-browser) goes on after the visit and is closed by its owner
             await quiesce(context, s, max(0.05, min(1.5, ctx.remaining() - 0.5)))
+        else:  # no held request may outlive the visit in it either
+            await s.drain(max(0.1, min(1.0, ctx.remaining() - 0.8)))
         out["quiesce_ms"] = int((time.monotonic() - _q) * 1000)
         out.update(console=s.console[:50], page_errors=s.page_errors[:20], failed_requests=s.failed[:30],
                    http_errors=s.http_errors[:30], dialogs=s.dialogs[:10], dialog_count=s.dialog_count,
@@ -233,11 +236,13 @@ async def _inspect_and_click(ctx: ProbeContext, page: Any, s: Any, out: dict[str
     out.update(await _eval(ctx, page, js.FIRST_LOOK, [order.button, order.captcha, list(order.sold_out_texts)]))
     button, captcha = out["button"], out["captcha"]
     out["fill"] = await _fill(page, order.fill)
+    await themes.fill_buyer(ctx, page, out, _eval)  # what a buyer fills beyond the profile's fields
     out["inputs_before"] = await _eval(ctx, page, js.INPUTS, list(order.fill))
     state = await _eval(ctx, page, js.BUTTON_STATE) if button.get("found") else None
     out["state"] = state
+    await themes.inspect_blockers(ctx, page, out, state, _eval)
     mark("inspected")
-    out["screenshot"] = await _screenshot(ctx, page, state, list(order.fill))
+    out["screenshot"] = await _screenshot(ctx, page, state, list(order.fill) + themes.filled_selectors(out))
     mark("screenshot")
     reason = None
     if not button.get("found"):
@@ -251,6 +256,7 @@ async def _inspect_and_click(ctx: ProbeContext, page: Any, s: Any, out: dict[str
     if reason is not None:
         return out
     before = await _eval(ctx, page, js.VISIBLE_TEXT)
+    await themes.watch(ctx, page, _eval)
     s.phase = "click"
     c = state["center"]
     click["at_ms"] = s.ms()
@@ -262,6 +268,7 @@ async def _inspect_and_click(ctx: ProbeContext, page: Any, s: Any, out: dict[str
     # A disabled button cannot fire; otherwise wait up to feedback_ms, keeping the wrap-up reserve.
     cap = 0.6 if state.get("disabled") else _within(ctx, order.feedback_ms / 1000, _RESERVE_S + 0.3)
     out["feedback"] = await s.watch_feedback(before, order.feedback_ms, cap, order.success)
+    await themes.after_click(ctx, page, out, _safe_eval)
     mark("feedback")
     await s.order_outcomes()
     s.phase = "after"
@@ -365,6 +372,7 @@ async def _double_click(ctx: ProbeContext, page: Any, s: Any, url: str, navigate
         await s.settle(1.0)
         await _eval(ctx, page, js.FIND_BUTTON, order.button)
         await _fill(page, order.fill)
+        await themes.refill(ctx, page, _eval)
         state = await _eval(ctx, page, js.BUTTON_STATE)
     if not state.get("present") or not state.get("visible") or state.get("disabled"):
         return {"attempted": False}
