@@ -210,6 +210,15 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def server_bind(self) -> None:
+        """Bind without ``HTTPServer``'s reverse lookup of its own address (``getfqdn``: a DNS query,
+        seconds lost at start-up when the resolver is black-holed); the name only shows in error pages."""
+        import socketserver
+
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
 
 INDEX = """<html><head><title>kmdiag exporter</title></head><body><h1>kmdiag exporter</h1>
 <p><a href="/metrics">/metrics</a> (the exporter itself)</p>

@@ -12,7 +12,9 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from kmdiag.demo.http import LoopbackHTTPServer
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>商品</title>
 <link rel="stylesheet" href="/static/site.css">{head}</head><body>
@@ -123,7 +125,7 @@ class Shop:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.httpd = LoopbackHTTPServer(("127.0.0.1", 0), H)
         self.port = self.httpd.server_address[1]
         self.origin = f"http://127.0.0.1:{self.port}"
         self.url = self.origin + "/item"

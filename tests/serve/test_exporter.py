@@ -144,7 +144,9 @@ PAGE = (b"<!doctype html><html><head><meta charset=utf-8><title>shop</title></he
 
 def test_order_probe_of_a_target_url(exporter: Exporter) -> None:
     """target=URL runs the diagnosis on that URL (a plain loopback page; a loopback-only profile)."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
+
+    from kmdiag.demo.http import LoopbackHTTPServer
 
     class H(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
@@ -163,7 +165,7 @@ def test_order_probe_of_a_target_url(exporter: Exporter) -> None:
         def log_message(self, *a: object) -> None:
             return
 
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+    srv = LoopbackHTTPServer(("127.0.0.1", 0), H)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
         target = f"http://127.0.0.1:{srv.server_address[1]}/buy/1?ref=ad-campaign"

@@ -17,7 +17,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +25,7 @@ from urllib.parse import quote
 import pytest
 import yaml
 
+from kmdiag.demo.http import LoopbackHTTPServer
 from tests.serve.helpers import MONITORING, Exporter, chromium_browsers, free_port, http, wait_http
 
 PROMETHEUS = shutil.which("prometheus")
@@ -65,7 +66,7 @@ class Webhook:
             def log_message(self, *a: object) -> None:
                 return
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.server = LoopbackHTTPServer(("127.0.0.1", 0), H)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

@@ -13,8 +13,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from kmdiag.demo.http import LoopbackHTTPServer
 
 PAGES_DIR = Path(__file__).parent / "pages"
 MOBILE_IN_PAGE = "19912345678"  # kmdiag.browser.fill.MOBILE: must never appear unmasked in a report
@@ -69,7 +71,7 @@ class ThemeServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.httpd = LoopbackHTTPServer(("127.0.0.1", 0), H)
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
 
