@@ -18,7 +18,9 @@ CMD = ("payment",)
 NOT_TRIED_ZH = "未向回调处理程序发送请求（店铺会把它记成一次失败的回调）；加 --probe-notify 才会发送一次未签名的探测"
 NOT_TRIED_EN = ("the notify handler itself was not called (the shop would log it as a failed callback); "
                 "--probe-notify sends one unsigned probe")
-_DEAD_UPSTREAM = (502, 504)  # the proxy's upstream is dead or hangs; a 503 is "busy, retry later" (retry-pending)
+# The proxy's upstream is dead. A 504 is the proxy giving up on a handler that is too slow (slow
+# processing, judged by payment.callbacks-handled); a 503 is "busy, retry later" (retry-pending).
+_DEAD_UPSTREAM = (502,)
 
 
 def _targets(c: CheckContext) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:

@@ -135,6 +135,9 @@ def shop_origins(profile: Any, page_url: str) -> set[str]:
     return out
 
 
+_BEFORE_INTERACTION = ("load", "reload")
+
+
 class Guard:
     """Decides, stops and records. ``phase()`` and ``ms()`` come from the visit's session."""
 
@@ -176,6 +179,11 @@ class Guard:
             return None  # the product page itself: the visit the user asked for
         if _matches(self.writes, m, url):
             return "named-write"
+        if not self.order_rule and self.phase() in _BEFORE_INTERACTION and m not in _READS:
+            # No profile says which request is the order: what the page sends on its own while it loads,
+            # before anything is clicked, is what every visitor's browser sends (acg-faka builds its pay
+            # buttons from POST /user/api/index/pay). Only the named writes are stopped then.
+            return None
         if self.is_order(m, url):
             return None if self.submit else "order-request"
         if m in _READS or _matches(self.reads, m, url):

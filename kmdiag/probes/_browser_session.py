@@ -152,8 +152,13 @@ class Session:
         held order request would be *sent*; contexts the probe owns get the guard's quiesce instead."""
         self.closing = True
         end = time.monotonic() + cap_s
-        while (self.routing or self.inflight) and time.monotonic() < end:
-            await asyncio.sleep(0.02)
+        try:
+            while (self.routing or self.inflight) and time.monotonic() < end:
+                await asyncio.sleep(0.02)
+        finally:
+            # The owner goes on with its context (my-browser fetches the shop's assets afresh to compare):
+            # from here the guard's own verdicts apply again, reads pass and writes stay stopped.
+            self.closing = False
 
     async def _route(self, route: Any, request: Any) -> None:
         method, url = request.method, request.url

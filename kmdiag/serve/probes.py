@@ -133,10 +133,12 @@ def payment(req: ProbeRequest, rt: Runtime) -> Outcome:
         raise ProbeUsage("module=payment needs profile=NAME")
     if not req.order:
         raise ProbeUsage("module=payment needs order=ORDER_ID")
-    from kmdiag.payment.sweep_inputs import _ID
+    from kmdiag.ids import InvalidOrderId, check_order_id
 
-    if not _ID.match(req.order):
-        raise ProbeUsage("order: not an order number (letters, digits, _ . : - ; at most 128)")
+    try:
+        check_order_id(req.order)  # the one validator every path that takes an id uses
+    except InvalidOrderId as exc:
+        raise ProbeUsage(f"order: not an order number ({exc})") from None
     res = _resolve(rt, req, name, None)
     report, ctx = _diagnose("payment", res, req.module, req.deadline, {"order_id": req.order})
     M.report_metrics(reg, report, ctx.measurements)
