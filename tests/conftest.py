@@ -277,6 +277,14 @@ class DemoRun:
         return json.loads(self.out)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Whichever test first asks for the shared runs pays for all of them (about 40 diagnoses) inside
+    # its own set-up, so every test that uses them gets the budget the whole series needs.
+    for item in items:
+        if "demo_fault_runs" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.timeout(900))
+
+
 @pytest.fixture(scope="session")
 def demo_fault_runs() -> dict[DemoKey, DemoRun]:
     """Every default-demo fault (and a healthy run of each command) diagnosed ONCE for the session.
