@@ -82,8 +82,9 @@ fi
 stamp=.venv/.kmdiag-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   say "installing kmdiag and its test tools into .venv"
-  # No pip self-upgrade (a download and an install CI does not need) and no version check.
-  .venv/bin/python -m pip install -q --disable-pip-version-check --no-input -e '.[test]' || { warn "pip install failed"; exit 1; }
+  # No pip self-upgrade (a download and an install CI does not need), no version check, and no
+  # byte-compiling of every installed file (Python compiles what it imports, when it imports it).
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-input --no-compile -e '.[test]' || { warn "pip install failed"; exit 1; }
   touch "$stamp"
 fi
 say "ready: .venv/bin/kmdiag"
