@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from kmdiag.i18n import T
 from kmdiag.payment.money import to_decimal as money
+from kmdiag.payment.providers.base import plugin, plugin_or_none
+from kmdiag.payment.shoptime import SHOP_TZ, shop_time
 from kmdiag.registry import CheckContext
 
-CN = timezone(timedelta(hours=8))
+CN = SHOP_TZ
 DONE = ("completed",)
 PAID_WAITING = ("unpaid", "paid-pending")
 
@@ -18,7 +21,7 @@ def when(t: float | None) -> str:
     """An epoch as ``2026-11-25 21:50:00 (UTC+8)`` — the time a Chinese shop's admin and buyer see."""
     if t is None:
         return "?"
-    return datetime.fromtimestamp(t, CN).strftime("%Y-%m-%d %H:%M:%S") + " (UTC+8)"
+    return shop_time(t) + " (UTC+8)"
 
 
 def when_utc(t: float | None) -> str | None:
@@ -34,11 +37,9 @@ def timeout_ms(c: CheckContext) -> float:
 
 
 def reply_ok(cb: dict[str, Any], provider: str, success_reply: str | None = None) -> bool:
-    """The provider's own rule (each provider module's ``reply_ok``): epay "success" anywhere in a 200
-    body; Alipay exactly ``success``; WeChat Pay v3 any 200/204."""
-    from kmdiag.payment.providers.base import provider_module
-
-    return bool(provider_module(provider).reply_ok(cb.get("status"), str(cb.get("reply") or ""), success_reply))
+    """The provider's own rule (its plug-in's ``reply_ok``): a word anywhere in a 200 body, exactly one
+    word, or only the HTTP status."""
+    return bool(plugin(provider).reply_ok(cb.get("status"), str(cb.get("reply") or ""), success_reply))
 
 
 def accepted(cb: dict[str, Any], c: CheckContext) -> bool:
@@ -55,15 +56,19 @@ def callbacks(c: CheckContext) -> list[dict[str, Any]]:
 def callback_money(cb: dict[str, Any], provider: str) -> Decimal | None:
     if cb.get("amount") is not None:  # the probe read it the provider's way (WeChat: the decrypted resource)
         return money(cb["amount"])
-    p = cb.get("params") or {}
-    if provider == "epay":
-        return money(p.get("money"))
-    if provider == "alipay":
-        return money(p.get("total_amount"))
-    amt = p.get("amount")
-    if isinstance(amt, dict) and amt.get("total") is not None:
-        return money(Decimal(str(amt["total"])) / 100)
-    return None
+    return money(plugin(provider).callback_amount(cb.get("params") or {}))  # its own field and unit
+
+
+def key_name(kind: Any, fallback: T) -> T:
+    """The key that verifies the provider's notifies, in words (``fallback`` for an unknown kind)."""
+    pl = plugin_or_none(kind)
+    return pl.KEY_NAME if pl is not None else fallback
+
+
+def public_key_name(kind: Any, fallback: T) -> T:
+    """The key that verifies the provider's answers to a query, in words."""
+    pl = plugin_or_none(kind)
+    return pl.PUBLIC_KEY_NAME if pl is not None and pl.PUBLIC_KEY_NAME is not None else fallback
 
 
 def reason_has(cb: dict[str, Any], *words: str) -> bool:

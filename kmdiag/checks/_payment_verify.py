@@ -9,15 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from kmdiag.checks._payment import brief, reason_has
+from kmdiag.checks._payment import brief, key_name, reason_has
 from kmdiag.i18n import T
 from kmdiag.models import Status
 
-KEY_NAME = {
-    "epay": T(zh="易支付商户 MD5 密钥", en="epay merchant MD5 key"),
-    "alipay": T(zh="支付宝公钥", en="Alipay public key"),
-    "wechatpay": T(zh="微信支付平台公钥", en="WeChat Pay platform public key"),
-}
 _SIG_WORDS = ("签名", "signature", "sign error", "验签")
 _DECRYPT_WORDS = ("解密", "decrypt", "apiv3", "api v3")
 
@@ -38,7 +33,7 @@ def _said(cb: dict[str, Any], words: tuple[str, ...]) -> bool:
 
 def judge(cbs: list[dict[str, Any]], kind: str, data: dict[str, Any]) -> tuple[Status, T, dict[str, Any]]:
     """(status, summary, evidence) of ``payment.callback-signature`` over every recorded callback."""
-    key = KEY_NAME.get(kind, T(zh="配置的密钥", en="configured key"))
+    key = key_name(kind, T(zh="配置的密钥", en="configured key"))
     bad = [x for x in cbs if x.get("signature_valid") is False]
     good = [x for x in cbs if x.get("signature_valid") is True]
     unsigned = [x for x in cbs if _v(x).get("code") == "unsigned"]

@@ -15,11 +15,13 @@ from datetime import datetime, timedelta, timezone
 from typing import IO, Any
 from urllib.parse import parse_qs
 
+from kmdiag.payment.shoptime import SHOP_TZ
+
 MAX_LINE = 64 * 1024  # bytes read of one line; the rest of an over-long line is skipped
 RAW_CAP = 500  # characters of a line kept in a result
 MAX_RESULTS = 1000  # per call: a log that matches more than this is summarised, not copied
 SNIFF_LINES = 200
-CN_TZ = timezone(timedelta(hours=8))  # acg-faka writes runtime.log in UTC+8 whatever the server zone
+CN_TZ = SHOP_TZ  # acg-faka writes runtime.log in UTC+8 whatever the server zone
 
 _MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
                                         "Nov", "Dec"), start=1)}
