@@ -65,6 +65,25 @@ def key_name(kind: Any, fallback: T) -> T:
     return pl.KEY_NAME if pl is not None else fallback
 
 
+# What a verdict means when the provider's plug-in has no words of its own for it ({n}: how many).
+_VERDICT_TEXT = {
+    "not-decrypted": T(zh="{n} 次回调的加密内容用配置的解密密钥解不开：解密密钥不对",
+                       en="{n} notify resource(s) do not decrypt with the configured key: the decryption key is wrong"),
+    "refused-decryption": T(zh="店铺以“解密失败”拒绝了回调，而 kmdiag 用正确的密钥能解开：店铺配置的解密密钥不对",
+                            en="the shop refused the callback as 'decryption failed', yet it decrypts with the right key: the shop is configured with the wrong key"),
+    "headers-missing": T(zh="{n} 次回调没有签名请求头：CDN 或反向代理把它们去掉了，店铺无法验签",
+                         en="{n} notify(ies) arrived without their signature headers: a CDN or proxy strips them, so the shop cannot verify them"),
+    "decrypted": T(zh="{n} 次解密成功", en="{n} resource(s) decrypted"),
+}
+
+
+def verdict_text(kind: Any, what: str, n: int) -> T:
+    """A verdict in words: the plug-in's own (its keys, its console) or the generic ones."""
+    pl = plugin_or_none(kind)
+    t = (pl.VERDICT_TEXT.get(what) if pl is not None else None) or _VERDICT_TEXT[what]
+    return T(zh=t.zh.format(n=n), en=t.en.format(n=n))
+
+
 def public_key_name(kind: Any, fallback: T) -> T:
     """The key that verifies the provider's answers to a query, in words."""
     pl = plugin_or_none(kind)

@@ -8,8 +8,6 @@ URL, the Host header, TLS SNI and certificate checks keep the real name.
 
 from __future__ import annotations
 
-import ipaddress
-import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -17,20 +15,13 @@ import httpcore
 import httpx
 
 from kmdiag import bodycap
+from kmdiag.netbase import is_ip, ssl_context
 from kmdiag.useragent import USER_AGENT
 
 if TYPE_CHECKING:
     from kmdiag.profile.schema import Profile
 
 AsyncResolve = Callable[[str], Awaitable[str]]
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return False
 
 
 class _AsyncMappedBackend(httpcore.AsyncNetworkBackend):
@@ -40,7 +31,7 @@ class _AsyncMappedBackend(httpcore.AsyncNetworkBackend):
 
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                           local_address: str | None = None, socket_options: Any = None) -> Any:
-        address = host if _is_ip(host) else await self._resolve(host)
+        address = host if is_ip(host) else await self._resolve(host)
         return await self._inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
                                              socket_options=socket_options)
 
@@ -65,7 +56,7 @@ class ResolveError(httpx.ConnectError):
 
 async def resolve(host: str, resolver: str | None, timeout: float = 2.0) -> dict[str, Any]:
     """``{"addresses": [...], "error": None | "NXDOMAIN" | ..., "resolver": ...}``; never raises."""
-    if _is_ip(host):
+    if is_ip(host):
         return {"addresses": [host], "error": None, "resolver": None}
     if not resolver:
         import asyncio
@@ -100,16 +91,6 @@ async def resolve(host: str, resolver: str | None, timeout: float = 2.0) -> dict
 
 # Caps count *decoded* bytes, across nested encodings, decoded a slice at a time (kmdiag.bodycap).
 BodyTooLarge = bodycap.BodyTooLarge
-
-
-def ssl_context(ca_bundle: str | None, verify: bool = True) -> ssl.SSLContext:
-    ctx = ssl.create_default_context()
-    if ca_bundle:
-        ctx.load_verify_locations(cafile=ca_bundle)
-    if not verify:
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-    return ctx
 
 
 def async_client(profile: Profile, *, timeout: float = 5.0, max_connections: int = 100,

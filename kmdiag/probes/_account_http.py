@@ -13,7 +13,6 @@ renderers redact like everything else.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
 import ssl
 import time
@@ -22,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from kmdiag import safejson
+from kmdiag import netbase, safejson
 from kmdiag.useragent import user_agent
 
 if TYPE_CHECKING:
@@ -35,11 +34,8 @@ _KEEP_HEADERS = ("content-type", "location", "retry-after", "www-authenticate")
 
 async def resolve(ctx: ProbeContext, host: str) -> list[str]:
     """Addresses for ``host`` as the user's resolver gives them (IP literals pass through)."""
-    try:
-        ipaddress.ip_address(host)
-        return [host]
-    except ValueError:
-        pass
+    if netbase.is_ip(host):
+        return [host.strip("[]")]
     server = ctx.profile.network.system_resolver
     if server:
         import dns.asyncresolver
@@ -65,14 +61,8 @@ async def resolve(ctx: ProbeContext, host: str) -> list[str]:
 
 
 def _tls_context(ctx: ProbeContext) -> ssl.SSLContext:
-    tls = ssl.create_default_context()
-    bundle = ctx.profile.network.ca_bundle
-    if bundle:
-        try:
-            tls.load_verify_locations(cafile=bundle)
-        except (OSError, ssl.SSLError):
-            pass  # the network layer reports an unusable CA file; here we just trust the system store
-    return tls
+    # An unusable CA file is the network layer's to report; here we just trust the system store.
+    return netbase.ssl_context_or_error(ctx.profile.network.ca_bundle)[0]
 
 
 def _parse(raw: bytes, content_type: str) -> tuple[bool, Any, str | None]:

@@ -7,10 +7,11 @@ parsing exception text.
 
 from __future__ import annotations
 
-import ipaddress
 import ssl
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+from kmdiag import netbase
 
 if TYPE_CHECKING:
     from kmdiag.probes._context import ProbeContext
@@ -20,12 +21,7 @@ MAX_BODY = 1_000_000  # bytes read from any answer; the rest is discarded
 MAX_REDIRECTS = 5
 
 
-def is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-        return True
-    except ValueError:
-        return False
+is_ip = netbase.is_ip  # the one definition (kmdiag.netbase)
 
 
 def split_hostport(value: str, default_port: int) -> tuple[str, int]:

@@ -80,7 +80,7 @@ async def connect(scheme: str, host: str, address: str, port: int, ca_bundle: st
     """TCP connect (and TLS handshake for https) to the notify server, then close: no HTTP at all."""
     import asyncio
 
-    from kmdiag.payment.net import ssl_context
+    from kmdiag.netbase import ssl_context
 
     started = time.monotonic()
     tls = ssl_context(ca_bundle) if scheme == "https" else None

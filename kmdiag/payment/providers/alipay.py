@@ -119,6 +119,7 @@ DEPRECATED_PUBLIC_KEY_ENV = "alipay_public_key_env"
 NOTIFY_METHOD = "POST"
 SUCCESS_REPLY = "success"
 CANDIDATE_MARKER = None
+VERDICT_TEXT: dict[str, T] = {}  # its verdicts read well in the generic words
 CONSOLE_STEPS = T(zh="支付宝商家平台 → 交易 → 交易查询 → 找到该订单 → 重新通知；或在店铺后台手动补单。",
                   en="Alipay merchant portal: Transactions → find the trade → re-send notification; or complete the order by hand (补单) in the shop's admin.")
 

@@ -123,6 +123,7 @@ class ProviderPlugin(Protocol):
     SUCCESS_REPLY: str | None  # the reply it wants; None: the HTTP status decides
     CANDIDATE_MARKER: bytes | None  # a log line naming no order but holding this may be its notify
     CONSOLE_STEPS: T  # where an agent re-sends a notify by hand in the provider's console
+    VERDICT_TEXT: Mapping[str, T]  # its own words for verdicts ("not-decrypted", "headers-missing" ...; {n})
 
     def from_config(self, cfg: ProviderConfig, secrets: Mapping[str, str]) -> Provider:
         """The query side, with its keys; ProviderConfigError when the profile or env lacks one."""

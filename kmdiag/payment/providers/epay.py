@@ -98,6 +98,7 @@ DEPRECATED_PUBLIC_KEY_ENV = None
 NOTIFY_METHOD = "GET"
 SUCCESS_REPLY = "success"
 CANDIDATE_MARKER = None
+VERDICT_TEXT: dict[str, T] = {}  # its verdicts read well in the generic words
 CONSOLE_STEPS = T(zh="易支付商户后台 → 订单记录 → 重新通知；或在店铺后台手动补单。",
                   en="epay merchant back-office: Orders → 重新通知 (re-notify); or complete the order by hand (补单) in the shop's admin.")
 

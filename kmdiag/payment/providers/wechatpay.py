@@ -118,6 +118,15 @@ SUCCESS_REPLY = None  # any HTTP 200/204
 # v3 notifies carry the order number only inside the encrypted resource: a logged body holding a
 # ciphertext is a candidate, kept when it decrypts to this order.
 CANDIDATE_MARKER = b"ciphertext"
+VERDICT_TEXT = {  # {n}: how many notifies
+    "not-decrypted": T(zh="{n} 次微信支付回调的 resource 用配置的 APIv3 密钥解不开（AES-GCM 校验失败）：APIv3 密钥不对（商户平台 → 账户中心 → API 安全）",
+                       en="{n} WeChat Pay notify resource(s) do not decrypt with the configured APIv3 key (AES-GCM tag mismatch): the APIv3 key is wrong (merchant platform → API security)"),
+    "refused-decryption": T(zh="店铺以“解密失败”拒绝了回调，而 kmdiag 用正确的 APIv3 密钥能解开：店铺配置的 APIv3 密钥不对",
+                            en="the shop refused the callback as 'decryption failed', yet it decrypts with the right APIv3 key: the shop is configured with the wrong APIv3 key"),
+    "headers-missing": T(zh="{n} 次微信支付回调没有 Wechatpay-Signature 等请求头：CDN 或反向代理把它们去掉了，店铺无法验签",
+                         en="{n} WeChat Pay notify(ies) arrived without the Wechatpay-* headers: a CDN or proxy strips them, so the shop cannot verify them"),
+    "decrypted": T(zh="{n} 次用 APIv3 密钥解密成功", en="{n} resource(s) decrypted with the APIv3 key"),
+}
 CONSOLE_STEPS = T(zh="微信支付商户平台 → 交易中心 → 交易订单 → 查看详情 → 重发通知；或在店铺后台手动补单。",
                   en="WeChat Pay merchant platform: Transactions → order details → re-send notification; or complete the order by hand (补单) in the shop's admin.")
 
