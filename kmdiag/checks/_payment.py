@@ -54,7 +54,7 @@ def callbacks(c: CheckContext) -> list[dict[str, Any]]:
 
 
 def callback_money(cb: dict[str, Any], provider: str) -> Decimal | None:
-    if cb.get("amount") is not None:  # the probe read it the provider's way (WeChat: the decrypted resource)
+    if cb.get("amount") is not None:  # the probe read it the provider's way (maybe from a decrypted resource)
         return money(cb["amount"])
     return money(plugin(provider).callback_amount(cb.get("params") or {}))  # its own field and unit
 

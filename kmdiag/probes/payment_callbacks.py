@@ -213,8 +213,8 @@ def _own(r: dict[str, Any]) -> bool:
 
 
 def _verify(ctx: ProbeContext, recs: list[dict[str, Any]], oid: str, out: dict[str, Any]) -> None:
-    """Each record's verdict; WeChat candidates (no order number outside the ciphertext) kept only when
-    their decrypted ``out_trade_no`` is this order."""
+    """Each record's verdict; candidates (lines with the plug-in's ``CANDIDATE_MARKER`` but no order
+    number outside an encrypted resource) kept only when their decrypted ``out_trade_no`` is this order."""
     from kmdiag.payment.providers.base import ProviderConfigError, make_verifier, plugin
 
     cfg = ctx.profile.payment.provider

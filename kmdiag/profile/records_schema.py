@@ -176,7 +176,7 @@ def migrate_provider(data: Any) -> Any:
 
 
 def check_kind_fields(provider: Any) -> None:
-    """A key field of another provider kind is a mistake (an epay MD5 key on an Alipay profile)."""
+    """A key field of another provider kind is a mistake (one kind's MD5 key on a profile of an RSA kind)."""
     table = kind_fields()
     allowed = set(table.get(provider.kind, ()))
     for kind, names in table.items():

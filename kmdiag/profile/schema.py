@@ -236,13 +236,13 @@ class _ProviderBase(_M):
 
     @property
     def key_env(self) -> str | None:
-        """Deprecated reader: the kind's main key (epay MD5 key, Alipay public key, APIv3 key)."""
+        """Deprecated reader: the kind's main key (its plug-in's ``DEPRECATED_KEY_ENV``)."""
         name = plugin(self.kind).DEPRECATED_KEY_ENV  # type: ignore[attr-defined]
         return getattr(self, name) if name else None
 
     @property
     def public_key_env(self) -> str | None:
-        """Deprecated reader: the provider's public key (Alipay public key / WeChat platform public key)."""
+        """Deprecated reader: the provider's public key (its plug-in's ``DEPRECATED_PUBLIC_KEY_ENV``)."""
         name = plugin(self.kind).DEPRECATED_PUBLIC_KEY_ENV  # type: ignore[attr-defined]
         return getattr(self, name) if name else None
 
