@@ -1,4 +1,4 @@
-"""The few network basics every layer shares: "is this an address?" and "which certificates do we trust?".
+"""The few network basics every layer shares: "is this an address?", "host:port" and "which certificates do we trust?".
 
 Why one place: the network probes, the account probes and the payment clients must agree on both —
 a shop whose staging CA is trusted by one probe and not by another would be diagnosed twice, two
@@ -22,6 +22,24 @@ def is_ip(host: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def split_hostport(value: str, default_port: int) -> tuple[str, int]:
+    """"ip", "ip:port", "[v6]:port" or a bare IPv6 address → (host, port)."""
+    value = value.strip()
+    if value.startswith("["):
+        host, _, rest = value[1:].partition("]")
+        return host, int(rest[1:]) if rest.startswith(":") else default_port
+    if value.count(":") > 1:  # a bare IPv6 address has several colons and no port
+        return value, default_port
+    host, sep, port = value.partition(":")
+    return host, int(port) if sep and port else default_port
+
+
+def exc_text(exc: BaseException) -> str:
+    """``Type: message`` of an exception, cut to 300 characters (the vocabulary of error strings)."""
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:300]
 
 
 def ssl_context(ca_bundle: str | None, verify: bool = True) -> ssl.SSLContext:

@@ -15,6 +15,7 @@ import httpcore
 import httpx
 
 from kmdiag import bodycap
+from kmdiag.dnsclient import resolve  # the one DNS client (also the notify probe's)
 from kmdiag.netbase import is_ip, ssl_context
 from kmdiag.useragent import USER_AGENT
 
@@ -52,41 +53,6 @@ class _SyncMappedBackend(httpcore.NetworkBackend):
 
 class ResolveError(httpx.ConnectError):
     """The name did not resolve through the configured resolver (NXDOMAIN, no answer, timeout)."""
-
-
-async def resolve(host: str, resolver: str | None, timeout: float = 2.0) -> dict[str, Any]:
-    """``{"addresses": [...], "error": None | "NXDOMAIN" | ..., "resolver": ...}``; never raises."""
-    if is_ip(host):
-        return {"addresses": [host], "error": None, "resolver": None}
-    if not resolver:
-        import asyncio
-        import socket
-
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-            return {"addresses": sorted({i[4][0] for i in infos}), "error": None, "resolver": "system"}
-        except OSError as exc:
-            return {"addresses": [], "error": f"{type(exc).__name__}: {exc}", "resolver": "system"}
-        except Exception as exc:  # e.g. the test suite's loopback guard
-            return {"addresses": [], "error": f"{type(exc).__name__}: {exc}", "resolver": "system"}
-    import dns.asyncquery
-    import dns.exception
-    import dns.message
-    import dns.rcode
-    import dns.rdatatype
-
-    ip, _, port = resolver.partition(":")
-    try:
-        q = dns.message.make_query(host, "A")
-        ans = await dns.asyncquery.udp(q, ip, port=int(port or 53), timeout=timeout)
-    except dns.exception.Timeout:
-        return {"addresses": [], "error": "timeout", "resolver": resolver}
-    except Exception as exc:
-        return {"addresses": [], "error": f"{type(exc).__name__}: {exc}", "resolver": resolver}
-    rcode = dns.rcode.to_text(ans.rcode())
-    addrs = [r.address for rrset in ans.answer if rrset.rdtype == dns.rdatatype.A for r in rrset]
-    return {"addresses": addrs, "error": None if rcode == "NOERROR" and addrs else (rcode if rcode != "NOERROR" else "no answer"),
-            "resolver": resolver}
 
 
 # Caps count *decoded* bytes, across nested encodings, decoded a slice at a time (kmdiag.bodycap).
