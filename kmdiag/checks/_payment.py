@@ -9,10 +9,9 @@ from typing import Any
 from kmdiag.i18n import T
 from kmdiag.payment.money import to_decimal as money
 from kmdiag.payment.providers.base import plugin, plugin_or_none
-from kmdiag.payment.shoptime import SHOP_TZ, shop_time
+from kmdiag.payment.shoptime import shop_time
 from kmdiag.registry import CheckContext
 
-CN = SHOP_TZ
 DONE = ("completed",)
 PAID_WAITING = ("unpaid", "paid-pending")
 

@@ -181,9 +181,6 @@ def plugins() -> list[ProviderPlugin]:
     return [plugin(k) for k in PROVIDERS]
 
 
-provider_module = plugin  # the older name
-
-
 def make_provider(profile_provider: ProviderConfig, secrets: Mapping[str, str]) -> Provider:
     """The provider the profile names, with its keys looked up in ``secrets`` (env name → value).
 

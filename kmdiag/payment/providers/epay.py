@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 
     from kmdiag.profile.schema import Provider as ProviderConfig
 
-# 彩虹易支付 writes addtime/endtime in the server's local time; Chinese hosts run Asia/Shanghai.
-GATEWAY_TZ = SHOP_TZ
 STATUS_WORDS = {"0": "unpaid", "1": "paid", "2": "refunded", "3": "frozen", "4": "pre-authorised"}
 
 
@@ -74,17 +72,17 @@ def notify_params(*, pid: str, trade_no: str, out_trade_no: str, type: str, name
 
 
 def parse_time(value: Any) -> float | None:
-    """``2024-01-01 12:00:00`` (gateway local time, UTC+8) → epoch seconds."""
+    """``2024-01-01 12:00:00`` (gateway local time: 彩虹易支付 writes the server's, Asia/Shanghai) → epoch seconds."""
     if not value or not isinstance(value, str):
         return None
     try:
-        return datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=GATEWAY_TZ).timestamp()
+        return datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHOP_TZ).timestamp()
     except ValueError:
         return None
 
 
 def format_time(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, GATEWAY_TZ).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(epoch, SHOP_TZ).strftime("%Y-%m-%d %H:%M:%S")
 
 
 # -- the plug-in (kmdiag.payment.providers.base.ProviderPlugin) --------------------------------
