@@ -83,3 +83,31 @@ def test_nothing_outside_providers_names_a_provider() -> None:
                 if names.search(line):
                     leaks.append(f"{rel}:{no}: {line.strip()[:100]}")
     assert not leaks, "\n".join(leaks)
+
+
+def test_a_new_kind_reaches_the_checks_through_the_map_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plug-in registered in the map is what the checks use: none of them needs an edit for it."""
+    import sys
+    import types
+
+    from kmdiag.checks import _payment, _payment_verify
+
+    fake = types.ModuleType("kmdiag.payment.providers.fakepay")
+    fake.__dict__.update(
+        KIND="fakepay", KEY_NAME=T(zh="假密钥", en="fake key"), PUBLIC_KEY_NAME=None, CONFIG_FIELDS={},
+        DEPRECATED_KEY_ENV=None, DEPRECATED_PUBLIC_KEY_ENV=None, NOTIFY_METHOD="POST", SUCCESS_REPLY="OK",
+        CANDIDATE_MARKER=None, CONSOLE_STEPS=T(zh="控制台", en="console"),
+        VERDICT_TEXT={"headers-missing": T(zh="{n} 次没有头", en="{n} without the Fake-Sig header")},
+        from_config=lambda cfg, secrets: None, verifier=lambda cfg, secrets: None,
+        reply_ok=lambda status, body, success_reply=None: status == 200 and body == "OK",
+        callback_amount=lambda params: Decimal(str(params["fee"])) if "fee" in params else None,
+        resign=lambda cfg, secrets, record, order_id: None)
+    monkeypatch.setitem(sys.modules, fake.__name__, fake)
+    monkeypatch.setitem(PROVIDERS, "fakepay", fake.__name__)
+    assert isinstance(plugin("fakepay"), ProviderPlugin)
+    assert _payment.callback_money({"params": {"fee": "2.5"}}, "fakepay") == Decimal("2.50")
+    assert _payment.reply_ok({"status": 200, "reply": "OK"}, "fakepay")
+    assert not _payment.reply_ok({"status": 200, "reply": "success"}, "fakepay")
+    stripped = {"signature_valid": None, "verification": {"code": "headers-missing"}}
+    status, said, ev = _payment_verify.judge([stripped], "fakepay", {})
+    assert status.value == "warn" and said.en == "1 without the Fake-Sig header" and ev["key"] == "fake key"
