@@ -18,13 +18,10 @@ from kmdiag import tempdir
 from kmdiag.demo import certs
 from kmdiag.demo.dns_stub import Answer, DnsStub
 from kmdiag.demo.faults import for_command
+from kmdiag.demo.hosts import PAY_HOST, PORTAL_HOST, SHOP_HOST
 from kmdiag.demo.http import App, Request, Response, Server
 from kmdiag.demo.shop import ShopState
 from kmdiag.errors import UsageError
-
-SHOP_HOST = "shop.kmdiag.test"
-PAY_HOST = "pay.kmdiag.test"
-PORTAL_HOST = "portal.kmdiag.test"
 
 # Layer modules, in set-up order. Each has ``setup(demo)``; each registers its faults on import.
 _MODULES = (
@@ -32,7 +29,7 @@ _MODULES = (
     "kmdiag.demo.page",
     "kmdiag.demo.accounts",
     "kmdiag.demo.netfaults",
-    "kmdiag.demo.gateway",
+    "kmdiag.demo.pay",
 )
 
 

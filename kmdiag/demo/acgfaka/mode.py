@@ -75,7 +75,7 @@ class AcgFakaDemo:
         return self
 
     def _start(self) -> None:
-        from kmdiag.demo.gateway import Gateway
+        from kmdiag.demo.pay.gateway import Gateway
 
         _, ca_key, ca_cert = certs.make_ca("kmdiag Demo Root CA", self.tmp, "demo-ca")
         self.leaf = certs.make_leaf([SHOP_HOST, "127.0.0.1"], ca_key, ca_cert, self.tmp, "shop")  # the browser probe pins it
