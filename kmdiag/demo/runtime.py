@@ -9,7 +9,6 @@ set ``demo.vars`` that the demo profile's ``{{placeholders}}`` take.
 from __future__ import annotations
 
 import importlib
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from kmdiag.demo.faults import for_command
 from kmdiag.demo.hosts import PAY_HOST, PORTAL_HOST, SHOP_HOST
 from kmdiag.demo.http import App, Request, Response, Server
 from kmdiag.demo.shop import ShopState
+from kmdiag.demo.teardown import teardown
 from kmdiag.errors import UsageError
 
 # Layer modules, in set-up order. Each has ``setup(demo)``; each registers its faults on import.
@@ -126,19 +126,7 @@ class DemoShop:
         return self
 
     def stop(self) -> None:
-        for fn in reversed(self.closers):
-            try:
-                fn()
-            except Exception:
-                pass
-        for s in self.servers:
-            try:
-                s.close()
-            except Exception:
-                pass
-        for d in self.dns.values():
-            d.close()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        teardown(self.closers, self.servers, self.dns, self.tmp)
         self.started = False
 
     def __enter__(self) -> DemoShop:
