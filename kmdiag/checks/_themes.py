@@ -105,10 +105,6 @@ def script_blocks(d: dict[str, Any]) -> bool:
     return not (click_sent_order(d) or page_reacted(d) or handler_bound(d))
 
 
-def click_reached(d: dict[str, Any]) -> bool:
-    return (d.get("state") or {}).get("hit_relation") in ("self", "inside")
-
-
 def messages(d: dict[str, Any]) -> list[dict[str, str]]:
     """What the page told the buyer after the click, in order: dialogs, toasts, new text."""
     fb = d.get("feedback") or {}
