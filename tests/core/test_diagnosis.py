@@ -96,3 +96,41 @@ def test_debug_lets_a_crashing_rule_raise(monkeypatch) -> None:
                         registry.CauseSpec("network.test-broken", "network", 1, t, t, (), broken_rule))
     with pytest.raises(RuntimeError, match="boom"):
         diagnose_all([], command="order", options={"debug": True})
+
+
+def test_a_rule_error_shows_in_every_format(monkeypatch) -> None:
+    """The error finding reaches the reader: text and JSON list it, JUnit makes it an error case of the
+    one diagnosis suite (not a second suite of the same name with a second verdict)."""
+    import json
+    import xml.etree.ElementTree as ET
+
+    from kmdiag import registry
+    from kmdiag.diagnosis import diagnose_all
+    from kmdiag.models import Report
+    from kmdiag.redact import Redactor
+    from kmdiag.render import render
+
+    def broken_rule(idx: object) -> registry.Match | None:
+        raise ValueError("bad evidence")
+
+    import kmdiag.causes  # noqa: F401
+
+    t = T("t", "t")
+    monkeypatch.setitem(registry.CAUSES, "network.test-broken",
+                        registry.CauseSpec("network.test-broken", "network", 1, t, t, (), broken_rule))
+    findings = [_f("network.tls", Status.PASS)]
+    causes, errors = diagnose_all(findings, command="order")
+    findings += errors
+    report = Report("order", "demo", report_status(findings, causes, {}), "2026-12-01T10:00:00+00:00", 10,
+                    findings, causes)
+    red = Redactor()
+    for lang in ("zh", "en"):
+        assert "network.test-broken" in render(report, "text", lang=lang, redactor=red)
+    ids = [c["id"] for c in json.loads(render(report, "json", lang="en", redactor=red))["checks"]]
+    assert "diagnosis.rule-network-test-broken" in ids
+    root = ET.fromstring(render(report, "junit", lang="en", redactor=red))
+    diag = [s for s in root.iter("testsuite") if s.get("name") == "kmdiag.diagnosis"]
+    assert len(diag) == 1
+    cases = {c.get("name"): c for c in diag[0].iter("testcase")}
+    assert "order.diagnosis" in cases and cases["diagnosis.rule-network-test-broken"].find("error") is not None
+    assert diag[0].get("errors") == "2"  # the rule's error, and the inconclusive verdict
