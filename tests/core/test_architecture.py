@@ -104,11 +104,6 @@ KNOWN_EDGES: dict[tuple[str, str], str] = {
     ("kmdiag.payment.renotify", "kmdiag.probes._payment"): "sweep",
     ("kmdiag.payment.sweep_platform", "kmdiag.probes._payment"): "sweep",
     ("kmdiag.serve.compensate", "kmdiag.probes._payment"): "sweep",
-    # branch `providers` (issue 11: one registry map): base.py's table of provider modules is imported by
-    # the provider modules it names (a circle), and through it the checks reach the providers' query I/O.
-    ("kmdiag.payment.providers.base", "kmdiag.payment.providers.alipay"): "providers",
-    ("kmdiag.payment.providers.base", "kmdiag.payment.providers.epay"): "providers",
-    ("kmdiag.payment.providers.base", "kmdiag.payment.providers.wechatpay"): "providers",
 }
 
 
