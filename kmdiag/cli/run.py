@@ -98,11 +98,41 @@ def _check_profile(profile: Any) -> None:
 
 
 def run_diagnosis(opts: RunOptions) -> int:
-    import time
-
     from kmdiag import clock
 
     started = clock.started()  # --timeout covers start-up, loading, the demo's start and stop, not only the probes
+    pre = _prelaunch(opts)  # first: Playwright's driver boots in its own process while the rest loads
+    try:
+        return _run_diagnosis(opts, started, pre)
+    finally:
+        if pre is not None:  # whatever was started and not handed over (idempotent)
+            pre.close()
+
+
+def _prelaunch(opts: RunOptions) -> Any:
+    """A :class:`~kmdiag.browser.prelaunch.Prelaunch` when this run will open the product page."""
+    from kmdiag.browser import prelaunch
+
+    try:
+        layers = parse_layers(opts.only, opts.skip)
+    except UsageError:
+        return None  # reported where it always was
+    if opts.command != "order" or (layers is not None and "browser" not in layers) or not prelaunch.enabled(os.environ):
+        return None
+    if not (opts.demo or opts.url or opts.profile):
+        return None
+    pre = prelaunch.Prelaunch()
+    try:
+        pre.start_driver()
+    except Exception:  # no Playwright here: the browser probe says so itself
+        pre.close()
+        return None
+    return pre
+
+
+def _run_diagnosis(opts: RunOptions, started: float, pre: Any) -> int:
+    import time
+
     from kmdiag import runner
     from kmdiag.profile.loader import load_profile, require_rooted
     from kmdiag.render import render
@@ -179,10 +209,17 @@ def run_diagnosis(opts: RunOptions) -> int:
         if demo is not None and "order_id" in demo.vars and not options.get("order_id"):
             options["order_id"] = demo.vars["order_id"]
 
+        if pre is not None:  # Chromium starts now, with the arguments browser.page will ask for
+            from kmdiag.browser.prelaunch import launch_plan
+
+            pre.launch(launch_plan(options, demo, demo.host_map() if demo is not None else None), 8.0)
+
         def prepare(ctx: Any) -> None:
             ctx.state["redactor"] = redactor
             if demo is not None:
                 ctx.state["demo"] = demo
+            if pre is not None:
+                ctx.state["prelaunch"] = pre
     except BaseException:  # a usage error or Ctrl-C before the run starts: nothing it started outlives it
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -195,7 +232,8 @@ def run_diagnosis(opts: RunOptions) -> int:
         with spinner:
             report, ctx = runner.execute(opts.command, profile, options, layers=layers,
                                          budget=max(0.5, opts.timeout - (time.monotonic() - started) - 0.2),
-                                         progress=spinner.update, prepare=prepare, secrets=secrets)
+                                         progress=spinner.update, prepare=prepare, secrets=secrets,
+                                         aio=pre.runner if pre is not None else None)
         report.meta.setdefault("fail_on", opts.fail_on)
         redactor.add(*ctx.secrets.values())  # secrets a probe learnt during the run
         if opts.evidence:  # before rendering: the bundle rewrites report.artifacts to what it wrote

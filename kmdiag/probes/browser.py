@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,8 @@ from kmdiag.models import Artifact
 from kmdiag.probes import _browser_js as js
 from kmdiag.probes import _browser_themes as themes
 from kmdiag.probes._browser_env import host_map_for
+from kmdiag.browser.prelaunch import chromium_ua as _chromium_ua
+from kmdiag.browser.prelaunch import launch_plan
 from kmdiag.probes._browser_wait import wait_for_button
 from kmdiag.probes._context import ProbeContext
 from kmdiag.registry import probe
@@ -32,52 +33,57 @@ from kmdiag.useragent import browser_user_agent
 @probe("browser.page", layer="browser", timeout=15.0)
 async def page_probe(ctx: ProbeContext) -> dict[str, Any]:
     """Open the product page in a real browser, find and click the order button, record what happens."""
-    from playwright.async_api import async_playwright
-
-    from kmdiag.browser.launcher import launch, launch_args
-
     demo = ctx.state.get("demo")
     started = time.monotonic()
+    host_map, map_source = host_map_for(ctx, demo)
+    plan = launch_plan(ctx.options, demo, host_map)
+    pre = ctx.state.get("prelaunch")  # Chromium started while the run started (_browser_prelaunch.py)
+    launched = await pre.take(plan, _within(ctx, 8.0)) if pre is not None else None
+    if launched is not None:
+        return await _use(ctx, launched, started, 0, map_source, pre.user_agent, pre.marks)
+    from playwright.async_api import async_playwright
+
+    from kmdiag.browser.launcher import launch
+
     async with async_playwright() as pw:
         driver_ms = int((time.monotonic() - started) * 1000)
-        host_map, map_source = host_map_for(ctx, demo)
-        spki: list[str] = []
-        if demo is not None:
-            from kmdiag.demo.certs import spki_sha256_b64
+        args, explicit, environ = plan
+        launched = await launch(pw, explicit=explicit, environ=environ, args=list(args), timeout_s=_within(ctx, 8.0))
+        return await _use(ctx, launched, started, driver_ms, map_source, None, None)
 
-            spki = [spki_sha256_b64(demo.leaf.cert_pem)]
-        environ = ctx.opt("environ") or os.environ
-        # Demo and test runs: Chromium resolves only the test hosts (KMDIAG_BROWSER_LOCKDOWN=1 is set
-        # by the test suite, so even URL runs against loopback pages send nothing anywhere else).
-        lockdown = demo is not None or bool(ctx.opt("browser_lockdown")) or environ.get("KMDIAG_BROWSER_LOCKDOWN") == "1"
-        args = launch_args(host_map=host_map, lockdown=lockdown, trusted_spki=spki)
-        launched = await launch(pw, explicit=ctx.opt("browser_path"), environ=environ, args=args,
-                                timeout_s=_within(ctx, 8.0))
-        if not launched.ok:
-            assert launched.message is not None
-            return {"launched": False, "unavailable": launched.message.as_dict(), "tried": launched.tried}
-        browser = launched.browser
-        cand = launched.candidate
-        data: dict[str, Any] = {
-            "launched": True,
-            "browser": {"name": browser.browser_type.name, "version": browser.version, "how": cand.kind if cand else None,
-                        "executable": cand.describe() if cand else None},
-            "launch_ms": int((time.monotonic() - started) * 1000),
-            "driver_ms": driver_ms,
-            "resolver_rules_from": map_source,
-            "submit": bool(ctx.opt("submit")),
-        }
+
+async def _use(ctx: ProbeContext, launched: Any, started: float, driver_ms: int, map_source: str | None,
+               user_agent: str | None, pre_marks: dict[str, int] | None) -> dict[str, Any]:
+    """The visit in a launched browser, which is closed afterwards (bounded: a hung page cannot keep it)."""
+    if not launched.ok:
+        assert launched.message is not None
+        return {"launched": False, "unavailable": launched.message.as_dict(), "tried": launched.tried}
+    browser = launched.browser
+    cand = launched.candidate
+    data: dict[str, Any] = {
+        "launched": True,
+        "browser": {"name": browser.browser_type.name, "version": browser.version, "how": cand.kind if cand else None,
+                    "executable": cand.describe() if cand else None},
+        "launch_ms": int((time.monotonic() - started) * 1000),
+        "driver_ms": driver_ms,
+        "resolver_rules_from": map_source,
+        "submit": bool(ctx.opt("submit")),
+    }
+    if pre_marks is not None:  # started before the probe: when (ms after the run's start) it was ready
+        data["prelaunched"] = dict(pre_marks)
+    if user_agent:
+        ctx.state["chromium_ua"] = (browser, user_agent)
+    try:
+        data.update(await _visit(ctx, browser))
+        data["visit_ms"] = int((time.monotonic() - started) * 1000) - data["launch_ms"]
+    finally:
         try:
-            data.update(await _visit(ctx, browser))
-            data["visit_ms"] = int((time.monotonic() - started) * 1000) - data["launch_ms"]
-        finally:
-            try:
-                await asyncio.wait_for(browser.close(), max(0.3, min(2.0, ctx.remaining() - 0.1)))
-            except Exception:
-                pass
-            guard = ctx.state.get("browser_guard")
-            if guard is not None:  # again after the close: a stop while closing is in the record too
-                data["guard"] = guard.summary()
+            await asyncio.wait_for(browser.close(), max(0.3, min(2.0, ctx.remaining() - 0.1)))
+        except Exception:
+            pass
+        guard = ctx.state.get("browser_guard")
+        if guard is not None:  # again after the close: a stop while closing is in the record too
+            data["guard"] = guard.summary()
     return data
 
 
@@ -130,7 +136,9 @@ async def _visit(ctx: ProbeContext, browser: Any, context: Any = None, guard: An
         kw["record_har_path"] = str(raw_dir / "order.har")
     own_context = context is None
     if context is None:
-        kw["user_agent"] = browser_user_agent(await _chromium_ua(browser, _within(ctx, 1.5)))
+        known = ctx.state.get("chromium_ua")  # asked by the pre-launch while nothing waited for it
+        ua = known[1] if known and known[0] is browser else await _chromium_ua(browser, _within(ctx, 1.5))
+        kw["user_agent"] = browser_user_agent(ua)
         context = await browser.new_context(**kw)
     else:  # a context made elsewhere (the user's own browser profile): kmdiag's name goes in as a header
         kw["user_agent"] = browser_user_agent(await _chromium_ua(context.browser, _within(ctx, 1.5)))
@@ -278,27 +286,6 @@ async def _inspect_and_click(ctx: ProbeContext, page: Any, s: Any, out: dict[str
         out["double_click"] = await _double_click(ctx, page, s, url, bool(out["feedback"]["navigated_to"]))
         mark("double_click")
     return out
-
-
-async def _chromium_ua(browser: Any, within_s: float) -> str:
-    """Chromium's own User-Agent (from the browser, not guessed), to which kmdiag's name is appended.
-
-    Bounded by what the probe has left: on a starved machine a plain UA (still naming kmdiag) is
-    better than a visit cut off by the budget."""
-    async def ask() -> str:
-        cdp = await browser.new_browser_cdp_session()
-        ver = await cdp.send("Browser.getVersion")
-        try:
-            await cdp.detach()
-        except Exception:
-            pass
-        return str(ver.get("userAgent") or "")
-
-    try:
-        return await asyncio.wait_for(ask(), max(0.1, within_s))
-    except Exception:  # not Chromium, no CDP, or no time: a plain UA still names kmdiag
-        version = getattr(browser, "version", None) or "0"
-        return f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{version} Safari/537.36"
 
 
 _DBL_WAIT_S = 0.45  # for the first order request of the double click
