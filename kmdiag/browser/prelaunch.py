@@ -25,6 +25,16 @@ from typing import Any
 _SPAWN_CAP_S = 0.5  # the loop runs at most this long at a time during start-up (only to spawn / send)
 
 
+def _children() -> int | None:
+    """How many child processes this process has (Linux /proc), else None."""
+    try:
+        import os
+
+        return sum(len(open(f"/proc/self/task/{t}/children").read().split()) for t in os.listdir("/proc/self/task"))
+    except OSError:
+        return None
+
+
 def enabled(environ: Mapping[str, str]) -> bool:
     return environ.get("KMDIAG_PRELAUNCH", "1") != "0"
 
@@ -47,13 +57,17 @@ class Prelaunch:
     def _mark(self, name: str) -> None:
         self.marks[name] = int((time.monotonic() - self._t0) * 1000)
 
-    def _pump(self, done: Callable[[], bool], cap_s: float = _SPAWN_CAP_S) -> None:
-        """Run the loop just until ``done()`` (a process spawned, a message sent), at most ``cap_s``."""
+    def _pump(self, done: Callable[[], bool], cap_s: float = _SPAWN_CAP_S, turns: int = 400) -> None:
+        """Run the loop until ``done()`` (a process spawned), at most ``turns`` loop turns / ``cap_s``.
+
+        The turns are ``sleep(0)``: callbacks only, no waiting for the other process."""
 
         async def until() -> None:
             end = time.monotonic() + cap_s
-            while not done() and time.monotonic() < end:
-                await asyncio.sleep(0.002)
+            for _ in range(turns):
+                if done() or time.monotonic() >= end:
+                    return
+                await asyncio.sleep(0)
 
         self.runner.run(until())
 
@@ -62,6 +76,7 @@ class Prelaunch:
         from playwright.async_api import async_playwright
 
         self._cm = async_playwright()
+        before = _children()
 
         async def start() -> Any:
             pw = await self._cm.start()
@@ -69,12 +84,8 @@ class Prelaunch:
             return pw
 
         self._pw = self.loop.create_task(start())
-
-        def spawned() -> bool:
-            client = getattr(self._cm, "_client", None)
-            return self._pw is None or self._pw.done() or getattr(getattr(client, "_transport", None), "_proc", None) is not None
-
-        self._pump(spawned)
+        # The driver process is spawned a few loop turns in (Popen inside the transport's connect).
+        self._pump(lambda: self._pw is None or self._pw.done() or (before is not None and (_children() or 0) > before))
 
     def launch(self, plan: tuple[Any, ...], timeout_s: float) -> None:
         """Ask for Chromium with this plan (args, explicit executable, environment) as soon as the driver is up."""
@@ -97,7 +108,7 @@ class Prelaunch:
         self._launch = self.loop.create_task(go())
         # A driver already up gets the launch now (a few loop turns); one still booting gets it when
         # the probes' loop runs: Python does not wait for Node here.
-        self._pump(lambda: False, 0.01 if pw_task.done() else 0.0)
+        self._pump(lambda: False, turns=50 if pw_task.done() else 0)
 
     async def take(self, plan: tuple[Any, ...], within_s: float) -> Any:
         """The pre-launched :class:`~kmdiag.browser.launcher.Launched` when ``plan`` is the one it was

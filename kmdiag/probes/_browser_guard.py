@@ -222,13 +222,17 @@ class Guard:
 
         ``extra_init`` (another init script) goes in the same call: each call is a round trip, and on a
         starved machine round trips are what the budget runs out on."""
+        import asyncio
+
+        calls = []  # independent registrations on one context: sent together, all in place before any page
         if not self.submit:
-            await context.expose_binding(BINDING, self.on_script_stop)
+            calls.append(context.expose_binding(BINDING, self.on_script_stop))
         script = (INIT_SCRIPT if not self.submit else "") + "\n" + extra_init
         if script.strip():
-            await context.add_init_script(script=script)
+            calls.append(context.add_init_script(script=script))
         if route_handler is not None:  # None: the caller routes every request some other way (CDP Fetch)
-            await context.route("**/*", route_handler)
+            calls.append(context.route("**/*", route_handler))
+        await asyncio.gather(*calls)
 
     def summary(self) -> dict[str, Any]:
         return {"policy": self.policy(), "stopped": self.stopped[:100], "stopped_count": len(self.stopped),

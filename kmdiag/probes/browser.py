@@ -17,12 +17,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kmdiag import tempdir
+from kmdiag.browser.prelaunch import chromium_ua as _chromium_ua
+from kmdiag.browser.prelaunch import launch_plan
 from kmdiag.models import Artifact
 from kmdiag.probes import _browser_js as js
 from kmdiag.probes import _browser_themes as themes
+from kmdiag.probes._browser_base import _RESERVE_S, _eval, _fill, _safe_eval, _Unresponsive, _within
 from kmdiag.probes._browser_env import host_map_for
-from kmdiag.browser.prelaunch import chromium_ua as _chromium_ua
-from kmdiag.browser.prelaunch import launch_plan
+from kmdiag.probes._browser_rounds import _double_click, _screenshot
 from kmdiag.probes._browser_wait import wait_for_button
 from kmdiag.probes._context import ProbeContext
 from kmdiag.registry import probe
@@ -87,28 +89,6 @@ async def _use(ctx: ProbeContext, launched: Any, started: float, driver_ms: int,
     return data
 
 
-# Kept back from every step for the wrap-up (closing the browser, returning what was seen), so that a
-# page that hangs or spins is reported by this probe instead of the probe being cut off by the runner.
-_RESERVE_S = 1.2
-
-
-def _within(ctx: ProbeContext, wanted: float, reserve: float = _RESERVE_S) -> float:
-    """``wanted`` seconds, or what is left of this probe less the wrap-up reserve (never below 0.1 s)."""
-    return max(0.1, min(wanted, ctx.remaining() - reserve))
-
-
-class _Unresponsive(Exception):
-    """The page stopped answering the browser (a script that never yields): the visit ends here."""
-
-
-async def _eval(ctx: ProbeContext, page: Any, expr: str, arg: Any = None, wanted: float = 3.0) -> Any:
-    """``page.evaluate`` with an end: Playwright's own has none, and a spinning script blocks it forever."""
-    try:
-        return await asyncio.wait_for(page.evaluate(expr, arg), _within(ctx, wanted))
-    except TimeoutError:
-        raise _Unresponsive from None
-
-
 async def _visit(ctx: ProbeContext, browser: Any, context: Any = None, guard: Any = None) -> dict[str, Any]:
     """One visit. ``context``: run it in this (e.g. persistent) context instead of a new clean one;
     ``guard(page, session)``: put every request through ``session.route`` some other way than
@@ -120,6 +100,7 @@ async def _visit(ctx: ProbeContext, browser: Any, context: Any = None, guard: An
     order = ctx.profile.order
     url = ctx.profile.url(order.product_url)
     parts = urlsplit(url)
+    t_setup = time.monotonic()
     ev_dir = ctx.opt("evidence_dir")
     # Raw HAR / console / trace may hold cookies: a private (0700) temp dir, only when asked for;
     # kmdiag/evidence.py redacts and copies them from ctx.state["browser_files"].
@@ -167,7 +148,8 @@ async def _visit(ctx: ProbeContext, browser: Any, context: Any = None, guard: An
     if guard is not None:  # the caller routes every request through session.route its own way
         await guard(page, s)
     out: dict[str, Any] = {"url": f"{parts.scheme}://{parts.netloc}{parts.path}", "order_rule": order.order_request,
-                           "logged_in": bool(headers or jar), "user_agent": kw["user_agent"]}
+                           "logged_in": bool(headers or jar), "user_agent": kw["user_agent"],
+                           "setup_ms": int((time.monotonic() - t_setup) * 1000)}  # context, guard, page
     try:
         out.update(await _steps(ctx, page, s))
     finally:
@@ -288,10 +270,6 @@ async def _inspect_and_click(ctx: ProbeContext, page: Any, s: Any, out: dict[str
     return out
 
 
-_DBL_WAIT_S = 0.45  # for the first order request of the double click
-_DBL_SECOND_S = 0.15  # then for a second one: both clicks were handled before dblclick() returned
-
-
 def _load_timeout(ctx: ProbeContext) -> float:
     """Seconds to wait for the product page: a few times the profile's own budgets, 3–8 s.
 
@@ -300,91 +278,6 @@ def _load_timeout(ctx: ProbeContext) -> float:
     """
     b = ctx.profile.network.budgets
     return max(3.0, min(8.0, (3 * b.ttfb_ms + b.connect_ms + b.tls_ms) / 1000))
-
-
-async def _safe_eval(ctx: ProbeContext, page: Any, expr: str, arg: Any, default: Any) -> Any:
-    """Evaluate after the click, when the page may be navigating away (its context destroyed)."""
-    try:
-        return await asyncio.wait_for(page.evaluate(expr, arg), _within(ctx, 1.0))
-    except Exception:  # TimeoutError too: a page that stopped answering
-        return default
-
-
-async def _fill(page: Any, fill: dict[str, str]) -> list[dict[str, Any]]:
-    """Fill the fields one after another (concurrent fills would type into whichever has focus)."""
-    res = []
-    for sel, value in fill.items():
-        try:
-            await page.fill(sel, value, timeout=600)
-            res.append({"selector": sel, "filled": True})
-        except Exception as exc:
-            res.append({"selector": sel, "filled": False, "error": str(exc).splitlines()[0][:160]})
-    return res
-
-
-async def _screenshot(ctx: ProbeContext, page: Any, state: dict[str, Any] | None, fill_sels: list[str]) -> str | None:
-    """The product page with the button outlined (and what covers it, in another colour)."""
-    ev = ctx.opt("evidence_dir")
-    directory = Path(ev) if ev else Path(tempdir.mkdtemp("shot-"))  # removed at the run's end
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "order-page.png"
-    cover = None
-    if state and state.get("hit_relation") == "other":
-        cover = (state.get("hit") or {}).get("box")
-    try:
-        zh = ctx.options.get("lang") == "zh"  # the picture's labels speak the report's language
-        labels = ["下单按钮", "遮挡按钮的元素"] if zh else ["order button", "covering element"]
-        await _eval(ctx, page, js.OUTLINE, [state.get("box") if state else None, cover, labels], 1.0)
-        masks = [page.locator(sel) for sel in fill_sels]  # the shopper's phone/e-mail never lands in a picture
-        await page.screenshot(path=str(path), mask=masks, mask_color="#8b949e", timeout=_within(ctx, 2.0) * 1000)
-        await _eval(ctx, page, js.REMOVE_OUTLINE, None, 1.0)
-    except Exception:  # _Unresponsive included: a picture is not worth the rest of the visit
-        return None
-    if ctx.options.get("lang") == "zh":
-        desc = "商品页，已框出下单按钮" if state else "浏览器中看到的商品页"
-    else:
-        desc = "product page, order button outlined" if state else "product page as the browser showed it"
-    ctx.artifacts.append(Artifact("screenshot", str(path), desc))
-    return str(path)
-
-
-async def _double_click(ctx: ProbeContext, page: Any, s: Any, url: str, navigated: bool) -> dict[str, Any]:
-    """Double-click the button once and count the order requests that leave (each is stopped)."""
-
-    order = ctx.profile.order
-    state = await _safe_eval(ctx, page, js.BUTTON_STATE, None, {})
-    if navigated or not state.get("present") or state.get("disabled") or not state.get("visible"):
-        s.phase = "reload"
-        await page.goto(url, wait_until="load", timeout=_within(ctx, 4.0) * 1000)
-        await s.settle(1.0)
-        await _eval(ctx, page, js.FIND_BUTTON, order.button)
-        await _fill(page, order.fill)
-        await themes.refill(ctx, page, _eval)
-        state = await _eval(ctx, page, js.BUTTON_STATE)
-    if not state.get("present") or not state.get("visible") or state.get("disabled"):
-        return {"attempted": False}
-    s.phase = "dblclick"
-    c = state["center"]
-    try:
-        await asyncio.wait_for(page.mouse.dblclick(c["x"], c["y"]), _within(ctx, 2.0))
-    except TimeoutError:
-        return {"attempted": True, "hung": True, "order_requests": len([o for o in s.orders if o["phase"] == "dblclick"])}
-    # mouse.dblclick returns once the page has handled both clicks; their fetches reach the route
-    # soon after (the route holds each one a while, as a slow server would, then stops it). The
-    # wait ends early on a second request; on a busy machine the relay may take a few hundred ms.
-    start = time.monotonic()
-    first_at = None
-    while time.monotonic() - start < _DBL_WAIT_S:
-        n = len([o for o in s.orders if o["phase"] == "dblclick"])
-        if n >= 2:
-            break
-        if n == 1 and first_at is None:
-            first_at = time.monotonic()
-        if first_at is not None and time.monotonic() - first_at > _DBL_SECOND_S:
-            break
-        await asyncio.sleep(0.02)
-    s.phase = "done"
-    return {"attempted": True, "order_requests": len([o for o in s.orders if o["phase"] == "dblclick"])}
 
 
 @probe("browser.installed", layer="browser", timeout=4.0)
