@@ -240,7 +240,7 @@ class Session:
 
     async def order_outcomes(self) -> None:
         """Fill in status and the API's own code/message for order requests that were really sent."""
-        for i, req in self._req_objs.items():
+        for i, req in list(self._req_objs.items()):  # a late order request may join while one is awaited
             rec = self.orders[i]
             try:
                 resp = await asyncio.wait_for(req.response(), 0.5)
