@@ -188,8 +188,10 @@ class Session:
                 why = why or "order-request"
             if self.phase == "dblclick":  # the double-click round never sends an order, even with --submit
                 why = why or "order-request"
-                end = time.monotonic() + _ORDER_HOLD_S  # held a while, as a slow server would, then stopped
-                while time.monotonic() < end and not self.closing:
+                # Held a while, as a slow server would, then stopped; no longer than the round itself: once
+                # it has counted (phase "done"), holding only delays the close (quiesce waits for it).
+                end = time.monotonic() + _ORDER_HOLD_S
+                while time.monotonic() < end and not self.closing and self.phase == "dblclick":
                     await asyncio.sleep(0.02)
         if why:
             ok, err = True, None
