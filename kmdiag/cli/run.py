@@ -209,16 +209,16 @@ def _run_diagnosis(opts: RunOptions, started: float, pre: Any) -> int:
         if demo is not None and "order_id" in demo.vars and not options.get("order_id"):
             options["order_id"] = demo.vars["order_id"]
 
-        if pre is not None:  # Chromium starts now, with the arguments browser.page will ask for
-            from kmdiag.browser.prelaunch import launch_plan
-
-            pre.launch(launch_plan(options, demo, demo.host_map() if demo is not None else None), 8.0)
-
         def prepare(ctx: Any) -> None:
             ctx.state["redactor"] = redactor
             if demo is not None:
                 ctx.state["demo"] = demo
             if pre is not None:
+                # Chromium starts as the probes start (its driver has booted meanwhile), with the arguments
+                # browser.page will ask for: the browser is a child of the run proper, never of start-up.
+                from kmdiag.browser.prelaunch import launch_plan
+
+                pre.launch(launch_plan(options, demo, demo.host_map() if demo is not None else None), 8.0)
                 ctx.state["prelaunch"] = pre
     except BaseException:  # a usage error or Ctrl-C before the run starts: nothing it started outlives it
         if scratch is not None:
