@@ -109,6 +109,11 @@ def run_diagnosis(opts: RunOptions) -> int:
             pre.close()
 
 
+# Below this --timeout the browser has no time to load a page anyway; the driver booting beside
+# start-up would only take CPU from the probes that can still finish (measured: --timeout 2).
+_PRELAUNCH_MIN_S = 5.0
+
+
 def _prelaunch(opts: RunOptions) -> Any:
     """A :class:`~kmdiag.browser.prelaunch.Prelaunch` when this run will open the product page."""
     from kmdiag.browser import prelaunch
@@ -119,7 +124,7 @@ def _prelaunch(opts: RunOptions) -> Any:
         return None  # reported where it always was
     if opts.command != "order" or (layers is not None and "browser" not in layers) or not prelaunch.enabled(os.environ):
         return None
-    if not (opts.demo or opts.url or opts.profile):
+    if not (opts.demo or opts.url or opts.profile) or opts.timeout < _PRELAUNCH_MIN_S:
         return None
     pre = prelaunch.Prelaunch()
     try:
