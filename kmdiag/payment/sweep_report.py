@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import IO, Any
 
 from kmdiag import __version__
 from kmdiag.i18n import T
+from kmdiag.payment.shoptime import SHOP_TZ  # 发卡 shops and their providers keep time in UTC+8
 from kmdiag.payment.sweep import LOST_CAUSE, OrderResult, SweepSummary
 from kmdiag.payment.sweep_inputs import InputStats
 from kmdiag.redact import Redactor
 
-SHOP_TZ = timezone(timedelta(hours=8))  # 发卡 shops and their providers keep time in UTC+8
 STATUS = {0: "ok", 1: "problem", 3: "inconclusive", 129: "interrupted", 130: "interrupted", 143: "interrupted"}
 
 
