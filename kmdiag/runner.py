@@ -262,8 +262,12 @@ def execute(
     progress: ProgressFn | None = None,
     prepare: Callable[[ProbeContext], Any] | None = None,
     secrets: dict[str, str] | None = None,
+    aio: asyncio.Runner | None = None,
 ) -> tuple[Report, ProbeContext]:
-    """Run one command end to end and build its report (without rendering it)."""
+    """Run one command end to end and build its report (without rendering it).
+
+    ``aio``: run the probes on this event loop (the pre-launch's, where Chromium is already starting;
+    its owner closes it) instead of a fresh one."""
     from kmdiag.diagnosis import diagnose_all, report_status
 
     started_at = datetime.now(UTC)
@@ -277,7 +281,7 @@ def execute(
         prepare(ctx)
     interrupted = False
     try:
-        asyncio.run(run_probes(probes, ctx, progress))
+        (aio.run if aio is not None else asyncio.run)(run_probes(probes, ctx, progress))
     except KeyboardInterrupt as exc:  # incl. kmdiag.signals.Terminated (SIGTERM/SIGHUP outside the loop's handlers)
         interrupted = True
         if getattr(exc, "signum", None):
