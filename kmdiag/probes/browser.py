@@ -20,13 +20,13 @@ from kmdiag import tempdir
 from kmdiag.browser.prelaunch import chromium_ua as _chromium_ua
 from kmdiag.browser.prelaunch import launch_plan
 from kmdiag.models import Artifact
+from kmdiag.probes import ProbeContext
 from kmdiag.probes import _browser_js as js
 from kmdiag.probes import _browser_themes as themes
 from kmdiag.probes._browser_base import _RESERVE_S, _eval, _fill, _safe_eval, _Unresponsive, _within
 from kmdiag.probes._browser_env import host_map_for
 from kmdiag.probes._browser_rounds import _double_click, _screenshot
 from kmdiag.probes._browser_wait import wait_for_button
-from kmdiag.probes._context import ProbeContext
 from kmdiag.registry import probe
 from kmdiag.session import browser_session
 from kmdiag.useragent import browser_user_agent
