@@ -11,8 +11,7 @@ from typing import Any
 from kmdiag.apireply import judge
 from kmdiag.i18n import T
 from kmdiag.ids import fill
-from kmdiag.probes._base import Skip
-from kmdiag.probes._context import ProbeContext
+from kmdiag.probes import ProbeContext, Skip
 from kmdiag.probes._payment import admin_headers, client, field, json_body, net_error, now, order_id, to_epoch
 from kmdiag.registry import probe
 
