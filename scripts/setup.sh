@@ -4,6 +4,13 @@
 set -u
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+# apt-get update at most once per run, and only when something is missing (a machine that has
+# everything does no apt work at all).
+APT_UPDATED=0
+apt_update_once() {
+  [ "$APT_UPDATED" -eq 1 ] && return 0
+  ${SUDO:-} apt-get update -qq >/dev/null && APT_UPDATED=1
+}
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 warn() { printf '\033[33m[setup] warning:\033[0m %s\n' "$*" >&2; }
 
@@ -25,7 +32,7 @@ if [ ${#need[@]} -gt 0 ]; then
     [ "$(id -u)" -eq 0 ] || { command -v sudo >/dev/null 2>&1 && SUDO="sudo -n"; }
     if [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; then
       say "installing system packages: ${need[*]}"
-      if ! { $SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null; }; then
+      if ! { apt_update_once && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null; }; then
         warn "could not install ${need[*]} with apt-get; install them yourself: apt-get install ${need[*]}"
       fi
     else
@@ -55,7 +62,7 @@ if [ ${#mon[@]} -gt 0 ]; then
     if [ ! -e /usr/sbin/policy-rc.d ]; then
       printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && made_policy=1
     fi
-    { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${mon[@]}" >/dev/null; } \
+    { apt_update_once && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${mon[@]}" >/dev/null; } \
       || warn "could not install ${mon[*]}; the Prometheus tests will be skipped (apt-get install ${mon[*]})"
     [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
   elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then
@@ -75,8 +82,9 @@ fi
 stamp=.venv/.kmdiag-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   say "installing kmdiag and its test tools into .venv"
-  .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-  .venv/bin/python -m pip install -q -e '.[test]' || { warn "pip install failed"; exit 1; }
+  # No pip self-upgrade (a download and an install CI does not need), no version check, and no
+  # byte-compiling of every installed file (Python compiles what it imports, when it imports it).
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-input --no-compile -e '.[test]' || { warn "pip install failed"; exit 1; }
   touch "$stamp"
 fi
 say "ready: .venv/bin/kmdiag"

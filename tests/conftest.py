@@ -246,3 +246,82 @@ def run_cli(*args: str) -> tuple[int, str, str]:
 @pytest.fixture
 def cli():
     return run_cli
+
+
+# -- one diagnosis per default-demo fault, shared by the whole session -------------------------
+
+def all_faults() -> list[tuple[str, str | None]]:
+    """(command, fault) for a healthy run of each command and every fault of the default demo."""
+    from kmdiag.demo import faults as demo_faults
+    from kmdiag.demo.runtime import load_modules
+
+    load_modules()  # importing the layer modules registers every fault
+    # The default demo's faults ("order" / "payment"); the acg-faka mode's ("acg-faka/order"...) have their
+    # own end-to-end tests in tests/acgfaka.
+    found = [(f.command, f.name) for f in demo_faults.FAULTS.values() if f.command in ("order", "payment")]
+    return [("order", None), ("payment", None)] + sorted(found)
+
+
+DemoKey = tuple[str, "str | None"]
+
+
+class DemoRun:
+    """One ``kmdiag COMMAND --demo [--fault F] --lang zh --format json --timeout 30`` run, as the CLI ran it."""
+
+    def __init__(self, code: int, out: str, err: str, report: object, redactor: object) -> None:
+        self.code, self.out, self.err, self.report, self.redactor = code, out, err, report, redactor
+
+    def json(self) -> dict:
+        import json
+
+        return json.loads(self.out)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Whichever test first asks for the shared runs pays for all of them (about 40 diagnoses) inside
+    # its own set-up, so every test that uses them gets the budget the whole series needs.
+    for item in items:
+        if "demo_fault_runs" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.timeout(900))
+
+
+@pytest.fixture(scope="session")
+def demo_fault_runs() -> dict[DemoKey, DemoRun]:
+    """Every default-demo fault (and a healthy run of each command) diagnosed ONCE for the session.
+
+    Each run goes through the real CLI with the real demo shop, browser and gateway; the Report the
+    renderer was handed is kept with the exit code and the JSON printed, so the ux tests can render
+    every format from the same run and the end-to-end tests of each area (payment, account ...) can
+    assert on the same run instead of diagnosing each fault again.
+    """
+    from typing import Any
+
+    import kmdiag.render as render_mod
+
+    runs: dict[DemoKey, DemoRun] = {}
+    real = render_mod.render
+    seen: dict[str, Any] = {}
+
+    def grab(report: Any, fmt: str, **kw: Any) -> str:
+        seen["report"], seen["redactor"] = report, kw["redactor"]
+        return real(report, fmt, **kw)
+
+    render_mod.render = grab  # type: ignore[assignment]
+    try:
+        for command, fault in all_faults():
+            args = [command, "--demo", "--lang", "zh", "--format", "json", "--timeout", "30"]
+            if fault:
+                args += ["--fault", fault]
+            seen.clear()
+            code, out, err = run_cli(*args)
+            assert "report" in seen, (command, fault, code, err)
+            runs[(command, fault)] = DemoRun(code, out, err, seen["report"], seen["redactor"])
+    finally:
+        render_mod.render = real  # type: ignore[assignment]
+    return runs
+
+
+@pytest.fixture(scope="session")
+def demo_runs(demo_fault_runs: dict[DemoKey, DemoRun]) -> dict[DemoKey, tuple[int, object, object]]:
+    """The shared runs as (exit code, Report, Redactor), the shape the ux tests read."""
+    return {k: (r.code, r.report, r.redactor) for k, r in demo_fault_runs.items()}

@@ -83,12 +83,15 @@ def _chromium_available() -> bool:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("fault", sorted(ACCOUNT_FAULTS))
-def test_fault_is_top_cause_with_all_layers(cli, fault: str) -> None:
-    """With the browser layer too: a silently disabled button is the account's doing, not the page's."""
+def test_fault_is_top_cause_with_all_layers(demo_fault_runs, fault: str) -> None:
+    """With the browser layer too: a silently disabled button is the account's doing, not the page's.
+
+    The run is the session's shared full ``kmdiag order --demo --fault F --format json`` run
+    (tests/conftest.py ``demo_fault_runs``), not a second diagnosis of the same fault."""
     if not _chromium_available():
         pytest.skip("Chromium is not installed")
-    code, out, err = cli("order", "--demo", "--fault", fault, "--format", "json", "--timeout", "40")
-    report = json.loads(out)
+    run = demo_fault_runs[("order", fault)]
+    code, report, err = run.code, run.json(), run.err
     assert report["causes"] and report["causes"][0]["id"] == ACCOUNT_FAULTS[fault], [
         (c["id"], c.get("explained_by")) for c in report["causes"]]
     assert code == 1, err

@@ -68,14 +68,11 @@ def test_banned_member_reads_like_an_expired_session_and_the_report_says_so(caps
     assert any("您已被封禁" in s for s in user_steps)
 
 
-def test_signed_in_member_has_no_cause(capsys: pytest.CaptureFixture[str]) -> None:
+def test_signed_in_member_has_no_cause_and_no_account_cause(capsys: pytest.CaptureFixture[str]) -> None:
+    # One run for both: no cause at all, and the account layer itself passes.
     code, report, _ = _order(capsys, "--fault", "member-signed-in")
     assert cause_ids(report) == []
     assert code == 0
-
-
-def test_signed_in_member_has_no_account_cause(capsys: pytest.CaptureFixture[str]) -> None:
-    code, report, _ = _order(capsys, "--fault", "member-signed-in")
     assert not [c for c in cause_ids(report) if c.startswith("account.")]
     checks = {c["id"]: c["status"] for c in report["checks"]}
     assert checks["account.logged-in"] == "pass"

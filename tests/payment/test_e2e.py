@@ -12,17 +12,22 @@ FAULTS = {f: f"payment.{f}" for f in (
     "retry-pending")} | {"alipay-wrong-key": "payment.signature-invalid", "wechatpay-apiv3-key-wrong": "payment.signature-invalid"}
 
 
-def test_healthy_payment_has_no_cause(cli) -> None:
-    code, out, err = cli("payment", "--demo", "--format", "json")
-    report = json.loads(out)
+# The per-fault runs are the session's shared ones (tests/conftest.py ``demo_fault_runs``: the same
+# ``kmdiag payment --demo [--fault F] --format json`` through the real CLI, in Chinese): each story is
+# diagnosed once per session and every area asserts on that run.
+
+
+def test_healthy_payment_has_no_cause(demo_fault_runs) -> None:
+    run = demo_fault_runs[("payment", None)]
+    code, report, err = run.code, run.json(), run.err
     assert code == 0, (err, [(c["id"], c["status"], c["summary"]) for c in report["checks"]])
     assert report["causes"] == [] and report["status"] == "ok"
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_fault_gives_its_cause(cli, fault: str) -> None:
-    code, out, err = cli("payment", "--demo", "--fault", fault, "--format", "json")
-    report = json.loads(out)
+def test_fault_gives_its_cause(demo_fault_runs, fault: str) -> None:
+    run = demo_fault_runs[("payment", fault)]
+    code, report, err = run.code, run.json(), run.err
     assert report["causes"], (err, [(c["id"], c["status"], c["summary"]) for c in report["checks"]])
     assert report["causes"][0]["id"] == FAULTS[fault]
     assert code == 1
@@ -50,9 +55,9 @@ def test_no_secret_in_any_output(cli, monkeypatch: pytest.MonkeyPatch) -> None:
             assert "5ecretvalue" not in out + err
 
 
-def test_chinese_report(cli) -> None:
-    code, out, _ = cli("payment", "--demo", "--fault", "retry-pending", "--lang", "zh", "--format", "json")
-    r = json.loads(out)
+def test_chinese_report(demo_fault_runs) -> None:
+    run = demo_fault_runs[("payment", "retry-pending")]  # a --lang zh --format json run
+    code, r = run.code, run.json()
     assert code == 1 and "重试" in r["causes"][0]["title"]
 
 

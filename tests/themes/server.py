@@ -68,8 +68,14 @@ class ThemeServer:
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    # Chromium may drop a connection mid-answer (a page navigating away, a closed
+                    # tab): normal browser behaviour, not a server error whose traceback would land
+                    # in the in-process CLI run's stderr (seen under load as a flaky "Traceback").
+                    self.close_connection = True
 
         self.httpd = LoopbackHTTPServer(("127.0.0.1", 0), H)
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
