@@ -28,10 +28,11 @@ class PendingListError(Exception):
 async def sweep_shop(profile: Any, provider: Any, secrets: dict[str, str], *, deadline: float,
                      since: float, concurrency: int, rate: float, summary: SweepSummary, stats: InputStats,
                      orders_file: str | None = None, on_result: Callable[[OrderResult], None] | None = None,
-                     on_orders: Callable[[Any], None] | None = None) -> int:
-    """Sweep one shop until ``deadline`` (monotonic); fills ``summary``; returns the sweep's exit code.
+                     on_orders: Callable[[Any], None] | None = None) -> str:
+    """Sweep one shop until ``deadline`` (monotonic); fills ``summary``; returns the sweep's outcome word.
 
     ``on_orders(orders)`` sees the input before the engine starts (the CLI sizes its progress bar).
+    Returns the outcome word of :func:`sweep_status`.
     Raises :class:`PendingListError` when the pending list is unreadable.
     """
     from kmdiag.payment.net import async_client
@@ -61,12 +62,23 @@ async def sweep_shop(profile: Any, provider: Any, secrets: dict[str, str], *, de
         await run_sweep(orders, query, concurrency=concurrency, rate=rate,
                         timeout=max(0.001, deadline - time.monotonic()),
                         on_result=on_result, summary=summary, confirm=make_confirm(client, profile, secrets))
-        if summary.lost and profile.payment.callback_log.files:
-            from kmdiag.payment.sweep_causes import refine
+        sources = profile.payment.callback_log.all_sources()  # the files shorthand and every mapped source
+        if summary.lost and sources:
+            from kmdiag.payment.sweep_causes import refine_sources
 
-            await asyncio.to_thread(refine, summary.lost[:MAX_REFINE], profile.payment.callback_log.files,
-                                    profile.payment.callback_log.format, deadline)
-        return summary.exit_code
+            await asyncio.to_thread(refine_sources, summary.lost[:MAX_REFINE], sources, deadline)
+        return sweep_status(summary, stats)
+
+
+def sweep_status(summary: SweepSummary, stats: InputStats) -> str:
+    """The sweep's outcome word (``ok`` | ``problem`` | ``inconclusive``); only ``kmdiag.cli`` turns it into an exit code.
+
+    An input with no order is "nothing to sweep" (``ok``) — unless it had lines that were not order
+    numbers: then the agent's file is wrong, and that is not a clean bill.
+    """
+    if summary.nothing_to_sweep and stats.invalid:
+        return "inconclusive"
+    return summary.status
 
 
 async def fetch_pending(client: Any, profile: Any, secrets: dict[str, str], since: float, stats: InputStats) -> list[str]:

@@ -148,7 +148,7 @@ async def shop_amount(profile: Any, secrets: dict[str, str], order_id: str) -> A
     from kmdiag.ids import fill
     from kmdiag.payment.net import async_client
     from kmdiag.payment.renotify import MAX_BODY
-    from kmdiag.probes._payment import field
+    from kmdiag.payment.shop_order import field
     from kmdiag.session import admin_headers
 
     pay = profile.payment
