@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from kmdiag.cli.sweep_output import SweepPrinter
 from kmdiag.payment.sweep import OrderResult, SweepSummary
 from kmdiag.payment.sweep_causes import cause_from_hits, refine
 from kmdiag.payment.sweep_inputs import InputStats
-from kmdiag.payment.sweep_report import SweepPrinter
 from kmdiag.redact import Redactor
 
 
@@ -100,7 +100,7 @@ def test_printer_redacts_and_counts() -> None:
     s.counts["lost"], s.total, s.lost = 1, 1, [r]
     s.counts["error"] = 1
     s.fatal_error = "auth: key s3cret-merchant-key refused"
-    p.finish(s, InputStats(lines=3, orders=2, duplicates=1), 1, source="f.txt")
+    p.finish(s, InputStats(lines=3, orders=2, duplicates=1), "problem", source="f.txt")
     text = buf.getvalue()
     assert "LOST  KM1  ¥1.00" in text and "s3cret" not in text and "1 duplicate" in text
 
