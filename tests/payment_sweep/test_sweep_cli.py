@@ -44,6 +44,11 @@ def test_demo_sweep_text_zh_streams_lost(cli) -> None:
     code, out, _ = cli("payment", "--demo", "--sweep", "--lang", "zh")
     assert code == 1
     assert out.count("  掉单  KM") == 5 and "扫单完成" in out and "掉单（支付平台已收款、店铺未到账）：5" in out
+    # the cause by the registry's own title, with the agent's and the operator's next steps in Chinese
+    from kmdiag.registry import CAUSES
+
+    cause = CAUSES["payment.callback-missing"]
+    assert cause.title.zh in out and "客服：" in out and "运营：" in out and cause.title.en not in out
 
 
 def test_demo_fault_cause_from_logs(cli) -> None:
