@@ -26,24 +26,31 @@ def make_confirm(client: Any, profile: Any, secrets: dict[str, str]) -> Callable
         return None
 
     async def confirm(r: OrderResult) -> OrderResult:
-        o = await read_order(client, profile, secrets, r.order_id)  # the diagnosis's own reader
-        status = o.get("status")
-        if status is None:  # the shop not answering must not lose the finding
-            if o.get("http_status") is None:
-                why = str(o.get("error") or "?").split(":")[0]
-                r.evidence = T(zh=f"未能复查店铺订单：{why}", en=f"shop order not re-checked: {why}")
-            else:
-                r.evidence = T(zh=f"未能复查店铺订单：HTTP {o['http_status']}，无状态字段",
-                               en=f"shop order not re-checked: HTTP {o['http_status']}, no status")
-            return r
-        if status in NOT_ADVANCED:
-            return r
-        if status in EXPIRED:
-            r.cause = "payment.order-expired"
-            r.evidence = T(zh="店铺已将订单置为过期，支付平台却已收款", en="the shop expired the order; the provider took the money")
-            return r
-        r.outcome, r.cause = "settled", None
-        r.evidence = T(zh=f"店铺订单已是 {status}", en=f"the shop already shows it {status}")
-        return r
+        return settle(r, await read_order(client, profile, secrets, r.order_id))  # the diagnosis's own reader
 
     return confirm
+
+
+def settle(r: OrderResult, order: dict[str, Any]) -> OrderResult:
+    """Pure: a provider-paid order and the shop's own record of it (``read_order``) → lost, expired-lost or settled.
+
+    The shop not answering must not lose the finding: the order stays lost, with why it was not re-checked.
+    """
+    status = order.get("status")
+    if status is None:
+        if order.get("http_status") is None:
+            why = str(order.get("error") or "?").split(":")[0]
+            r.evidence = T(zh=f"未能复查店铺订单：{why}", en=f"shop order not re-checked: {why}")
+        else:
+            r.evidence = T(zh=f"未能复查店铺订单：HTTP {order['http_status']}，无状态字段",
+                           en=f"shop order not re-checked: HTTP {order['http_status']}, no status")
+        return r
+    if status in NOT_ADVANCED:
+        return r
+    if status in EXPIRED:
+        r.cause = "payment.order-expired"
+        r.evidence = T(zh="店铺已将订单置为过期，支付平台却已收款", en="the shop expired the order; the provider took the money")
+        return r
+    r.outcome, r.cause = "settled", None
+    r.evidence = T(zh=f"店铺订单已是 {status}", en=f"the shop already shows it {status}")
+    return r

@@ -171,3 +171,20 @@ def test_injected_terminal_answers_the_renotify_question(tmp_path: Path) -> None
     assert code == 1 and "Send it? [y/N]" in out.getvalue() and "will send" in out.getvalue(), err.getvalue()
     assert "platform replied" not in out.getvalue() and time.monotonic() - t0 < 60
     assert Terminal(stdout=io.StringIO(), environ={}).color("text") is False
+
+
+def test_settle_is_pure_judgement_of_the_shop_record() -> None:
+    from kmdiag.payment.sweep_platform import settle
+
+    def lost() -> OrderResult:
+        return OrderResult("KM1", "lost", cause=LOST_CAUSE)
+
+    assert settle(lost(), {"status": "unpaid", "http_status": 200}).outcome == "lost"
+    r = settle(lost(), {"status": "expired", "http_status": 200})
+    assert r.outcome == "lost" and r.cause == "payment.order-expired"
+    r = settle(lost(), {"status": "completed", "http_status": 200})
+    assert r.outcome == "settled" and r.cause is None and "completed" in r.evidence.en
+    r = settle(lost(), {"status": None, "error": "ConnectError: refused", "http_status": None})
+    assert r.outcome == "lost" and r.evidence.en == "shop order not re-checked: ConnectError"
+    r = settle(lost(), {"status": None, "http_status": 404})
+    assert r.outcome == "lost" and r.evidence.en == "shop order not re-checked: HTTP 404, no status"
