@@ -17,7 +17,6 @@ from kmdiag.cli.env import is_tty
 from kmdiag.exit_codes import STATUS_TO_EXIT
 from kmdiag.i18n import T
 from kmdiag.models import CauseMatch, NextStep
-from kmdiag.payment.sweep_causes import CAUSE_IDS
 from kmdiag.redact import Redactor
 from kmdiag.render import sweep as words
 
@@ -56,7 +55,17 @@ class SweepPrinter:
         self.out = out if out is not None else sys.stdout
         self.progress: Any = None
         self._header = False
-        self.causes: dict[str, CauseMatch] = describe(CAUSE_IDS)
+        self._causes: dict[str, CauseMatch] | None = None
+
+    @property
+    def causes(self) -> dict[str, CauseMatch]:
+        """The registry's words for every cause the sweep can name, looked up when first needed
+        (a sweep that finds nothing lost never loads the cause registry)."""
+        if self._causes is None:
+            from kmdiag.payment.sweep_causes import cause_ids
+
+            self._causes = describe(cause_ids())
+        return self._causes
 
     def _write(self, text: str) -> None:
         text = self.redactor.text(text)
@@ -86,14 +95,15 @@ class SweepPrinter:
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
+        causes = self.causes if s.lost else {}
         if self.fmt == "json":
             code = exit_code if exit_code is not None else int(STATUS_TO_EXIT.get(status, 3))
             obj = words.summary_object(s, stats, status=status, exit_code=code, source=source, interrupted=interrupted,
-                                       lang=self.lang, causes=self.causes, extra=extra)
+                                       lang=self.lang, causes=causes, extra=extra)
             self._write(json.dumps(obj, ensure_ascii=False) + "\n")
             return
         self._write(words.summary_text(s, stats, status=status, source=source, interrupted=interrupted,
-                                       lang=self.lang, causes=self.causes))
+                                       lang=self.lang, causes=causes))
 
 
 class Progress:

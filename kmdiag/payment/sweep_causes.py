@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from kmdiag.checks import callback_reasons
 from kmdiag.i18n import T, same
 from kmdiag.payment import journal
 from kmdiag.payment.logs import search_many, search_rows
@@ -22,12 +21,19 @@ from kmdiag.payment.sweep import LOST_CAUSE, OrderResult
 
 BEFORE_S, AFTER_S = 300.0, 3 * 3600.0  # around the provider's paid time: epay retries for ≈2 h
 _NOTIFY = re.compile(r"notify|callback", re.I)
-# Every cause id the sweep can put on a lost order (tests/payment_sweep holds each to the registry).
-CAUSE_IDS = tuple(dict.fromkeys((LOST_CAUSE, "payment.order-expired", *callback_reasons.CAUSE_IDS)))
+
+
+def cause_ids() -> tuple[str, ...]:
+    """Every cause id the sweep can put on a lost order (tests/payment_sweep holds each to the registry)."""
+    from kmdiag.checks import callback_reasons  # imported when used: the checks package loads every check
+
+    return tuple(dict.fromkeys((LOST_CAUSE, "payment.order-expired", *callback_reasons.CAUSE_IDS)))
 
 
 def cause_from_hits(hits: Iterable[dict], files: list[str]) -> tuple[str | None, T] | None:
     """(cause id or None = cannot tell, evidence) from log hits; None when none of ``files`` could be read."""
+    from kmdiag.checks import callback_reasons
+
     unreadable: set[str] = set()
     notifies: list[dict] = []
     for h in hits:
