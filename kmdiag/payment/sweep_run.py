@@ -1,8 +1,9 @@
 """One sweep of one shop, as a coroutine: the part ``kmdiag payment --sweep`` and ``kmdiag serve`` share.
 
-Why apart from ``sweep_cli``: the exporter runs the same sweep (pending list → provider queries →
-the shop re-read → log search) many times in a long-running process, without a terminal or a
-printer. Both callers get exactly the same engine, clients, caps and budget rules.
+Why apart from the command (``kmdiag.cli.sweep``): the exporter runs the same sweep (pending list →
+provider queries → the shop re-read → log search) many times in a long-running process, without a
+terminal or a printer. Both callers get exactly the same engine, clients, caps and budget rules, and
+the same answer: an outcome word (``ok`` / ``problem`` / ``inconclusive``), which each maps itself.
 """
 
 from __future__ import annotations
