@@ -43,6 +43,15 @@ def describe(cause_ids: Any) -> dict[str, CauseMatch]:
     return out
 
 
+def shop_time(epoch: float | None) -> str:
+    """The provider's paid time as a 发卡 shop and its provider keep it: UTC+8."""
+    from datetime import datetime, timedelta, timezone
+
+    if epoch is None:
+        return "-"
+    return datetime.fromtimestamp(epoch, timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S") + " UTC+8"
+
+
 class SweepPrinter:
     """Writes results as they come (``order``) and the summary at the end (``finish``)."""
 
@@ -87,7 +96,7 @@ class SweepPrinter:
         if not self._header:
             self._write(words.lost_header(self.lang))
             self._header = True
-        self._write(words.lost_line(r, self.lang, self.causes))
+        self._write(words.lost_line(r, self.lang, self.causes, shop_time))
 
     def finish(self, s: Any, stats: Any, status: str, *, source: str, extra: dict[str, Any] | None = None,
                interrupted: bool = False, exit_code: int | None = None) -> None:

@@ -9,24 +9,16 @@ results and summary (``kmdiag.payment.sweep``); render only reads their attribut
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from kmdiag import __version__
 from kmdiag.i18n import T
 from kmdiag.models import CauseMatch
 
-SHOP_TZ = timezone(timedelta(hours=8))  # 发卡 shops and their providers keep time in UTC+8
 FIRST_GUESS = "payment.callback-missing"  # the sweep's own guess: not worth an evidence line of its own
 STEP_AUDIENCES = ("agent", "operator")  # who runs a sweep; the shopper's steps belong to one order's report
 MAX_EVIDENCE_LINES = 20
-
-
-def shop_time(epoch: float | None) -> str:
-    if epoch is None:
-        return "-"
-    return datetime.fromtimestamp(epoch, SHOP_TZ).strftime("%Y-%m-%d %H:%M:%S") + " UTC+8"
 
 
 def _t(lang: str, zh: str, en: str) -> str:
@@ -45,10 +37,11 @@ def lost_header(lang: str) -> str:
     return _t(lang, "掉单（支付平台已收款，店铺仍未支付）：\n", "Lost orders (paid at the provider, unpaid at the shop):\n")
 
 
-def lost_line(r: Any, lang: str, causes: Mapping[str, CauseMatch]) -> str:
+def lost_line(r: Any, lang: str, causes: Mapping[str, CauseMatch], when: Callable[[float | None], str]) -> str:
+    """One lost order; ``when`` writes the provider's paid time as the shop keeps it (UTC+8, from the CLI)."""
     amount = f"¥{r.amount}" if r.amount else "-"
     return (f"  {_t(lang, '掉单', 'LOST')}  {r.order_id}  {amount}  {_t(lang, '支付于', 'paid')} "
-            f"{shop_time(r.paid_at)}  trade_no {r.trade_no or '-'}  → {cause_label(r.cause, causes, lang)}\n")
+            f"{when(r.paid_at)}  trade_no {r.trade_no or '-'}  → {cause_label(r.cause, causes, lang)}\n")
 
 
 def order_object(r: Any, lang: str) -> dict[str, Any]:
