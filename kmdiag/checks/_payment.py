@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from kmdiag.i18n import T
 from kmdiag.payment.money import to_decimal as money
+from kmdiag.payment.providers.base import plugin, plugin_or_none
+from kmdiag.payment.shoptime import shop_time
 from kmdiag.registry import CheckContext
 
-CN = timezone(timedelta(hours=8))
 DONE = ("completed",)
 PAID_WAITING = ("unpaid", "paid-pending")
 
@@ -18,7 +20,7 @@ def when(t: float | None) -> str:
     """An epoch as ``2026-11-25 21:50:00 (UTC+8)`` — the time a Chinese shop's admin and buyer see."""
     if t is None:
         return "?"
-    return datetime.fromtimestamp(t, CN).strftime("%Y-%m-%d %H:%M:%S") + " (UTC+8)"
+    return shop_time(t) + " (UTC+8)"
 
 
 def when_utc(t: float | None) -> str | None:
@@ -34,11 +36,9 @@ def timeout_ms(c: CheckContext) -> float:
 
 
 def reply_ok(cb: dict[str, Any], provider: str, success_reply: str | None = None) -> bool:
-    """The provider's own rule (each provider module's ``reply_ok``): epay "success" anywhere in a 200
-    body; Alipay exactly ``success``; WeChat Pay v3 any 200/204."""
-    from kmdiag.payment.providers.base import provider_module
-
-    return bool(provider_module(provider).reply_ok(cb.get("status"), str(cb.get("reply") or ""), success_reply))
+    """The provider's own rule (its plug-in's ``reply_ok``): a word anywhere in a 200 body, exactly one
+    word, or only the HTTP status."""
+    return bool(plugin(provider).reply_ok(cb.get("status"), str(cb.get("reply") or ""), success_reply))
 
 
 def accepted(cb: dict[str, Any], c: CheckContext) -> bool:
@@ -53,17 +53,40 @@ def callbacks(c: CheckContext) -> list[dict[str, Any]]:
 
 
 def callback_money(cb: dict[str, Any], provider: str) -> Decimal | None:
-    if cb.get("amount") is not None:  # the probe read it the provider's way (WeChat: the decrypted resource)
+    if cb.get("amount") is not None:  # the probe read it the provider's way (maybe from a decrypted resource)
         return money(cb["amount"])
-    p = cb.get("params") or {}
-    if provider == "epay":
-        return money(p.get("money"))
-    if provider == "alipay":
-        return money(p.get("total_amount"))
-    amt = p.get("amount")
-    if isinstance(amt, dict) and amt.get("total") is not None:
-        return money(Decimal(str(amt["total"])) / 100)
-    return None
+    return money(plugin(provider).callback_amount(cb.get("params") or {}))  # its own field and unit
+
+
+def key_name(kind: Any, fallback: T) -> T:
+    """The key that verifies the provider's notifies, in words (``fallback`` for an unknown kind)."""
+    pl = plugin_or_none(kind)
+    return pl.KEY_NAME if pl is not None else fallback
+
+
+# What a verdict means when the provider's plug-in has no words of its own for it ({n}: how many).
+_VERDICT_TEXT = {
+    "not-decrypted": T(zh="{n} 次回调的加密内容用配置的解密密钥解不开：解密密钥不对",
+                       en="{n} notify resource(s) do not decrypt with the configured key: the decryption key is wrong"),
+    "refused-decryption": T(zh="店铺以“解密失败”拒绝了回调，而 kmdiag 用正确的密钥能解开：店铺配置的解密密钥不对",
+                            en="the shop refused the callback as 'decryption failed', yet it decrypts with the right key: the shop is configured with the wrong key"),
+    "headers-missing": T(zh="{n} 次回调没有签名请求头：CDN 或反向代理把它们去掉了，店铺无法验签",
+                         en="{n} notify(ies) arrived without their signature headers: a CDN or proxy strips them, so the shop cannot verify them"),
+    "decrypted": T(zh="{n} 次解密成功", en="{n} resource(s) decrypted"),
+}
+
+
+def verdict_text(kind: Any, what: str, n: int) -> T:
+    """A verdict in words: the plug-in's own (its keys, its console) or the generic ones."""
+    pl = plugin_or_none(kind)
+    t = (pl.VERDICT_TEXT.get(what) if pl is not None else None) or _VERDICT_TEXT[what]
+    return T(zh=t.zh.format(n=n), en=t.en.format(n=n))
+
+
+def public_key_name(kind: Any, fallback: T) -> T:
+    """The key that verifies the provider's answers to a query, in words."""
+    pl = plugin_or_none(kind)
+    return pl.PUBLIC_KEY_NAME if pl is not None and pl.PUBLIC_KEY_NAME is not None else fallback
 
 
 def reason_has(cb: dict[str, Any], *words: str) -> bool:

@@ -1,8 +1,9 @@
 """Pure judgement of the probe's verdicts on recorded notifies: is each one believed, and why not.
 
-Why apart: a verdict has several outcomes per provider kind (a bad MD5, an Alipay notify signed by
-another key, WeChat Pay v3 headers stripped by a CDN, a resource that will not open with the APIv3
-key) and each must be said in words an agent can act on, in both languages.
+Why apart: a verdict has several outcomes (a bad signature, a notify signed by another key, signature
+headers stripped by a CDN, an encrypted resource that will not open with the configured key) and each
+must be said in words an agent can act on, in both languages. The words that name a provider's own
+keys and console come from its plug-in (``VERDICT_TEXT``).
 """
 
 from __future__ import annotations
@@ -10,15 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from kmdiag.checks import callback_reasons
-from kmdiag.checks._payment import brief, reason_has
+from kmdiag.checks._payment import brief, key_name, reason_has, verdict_text
 from kmdiag.i18n import T
 from kmdiag.models import Status
 
-KEY_NAME = {
-    "epay": T(zh="易支付商户 MD5 密钥", en="epay merchant MD5 key"),
-    "alipay": T(zh="支付宝公钥", en="Alipay public key"),
-    "wechatpay": T(zh="微信支付平台公钥", en="WeChat Pay platform public key"),
-}
 _SIG_WORDS = callback_reasons.SIGNATURE  # one rule set with the sweep (kmdiag.checks.callback_reasons)
 _DECRYPT_WORDS = callback_reasons.DECRYPT
 
@@ -28,7 +24,7 @@ def _v(cb: dict[str, Any]) -> dict[str, Any]:
 
 
 def _said(cb: dict[str, Any], words: tuple[str, ...]) -> bool:
-    """The shop's refusal in its log reason or in its answer (WeChat v3: {"code":"FAIL","message":...})."""
+    """The shop's refusal in its log reason or in its answer (a JSON reply: {"code":"FAIL","message":...})."""
     if reason_has(cb, *words):
         return True
     if (cb.get("status") or 0) < 400 and "fail" not in str(cb.get("reply") or "").lower():
@@ -39,12 +35,12 @@ def _said(cb: dict[str, Any], words: tuple[str, ...]) -> bool:
 
 def judge(cbs: list[dict[str, Any]], kind: str, data: dict[str, Any]) -> tuple[Status, T, dict[str, Any]]:
     """(status, summary, evidence) of ``payment.callback-signature`` over every recorded callback."""
-    key = KEY_NAME.get(kind, T(zh="配置的密钥", en="configured key"))
+    key = key_name(kind, T(zh="配置的密钥", en="configured key"))
     bad = [x for x in cbs if x.get("signature_valid") is False]
     good = [x for x in cbs if x.get("signature_valid") is True]
     unsigned = [x for x in cbs if _v(x).get("code") == "unsigned"]
     stripped = [x for x in cbs if _v(x).get("code") == "headers-missing"]
-    undecrypt = [x for x in cbs if _v(x).get("decrypt_code") == "wrong-apiv3-key"]
+    undecrypt = [x for x in cbs if _v(x).get("decrypted") is False]  # the resource did not open with the key
     opened = [x for x in cbs if _v(x).get("decrypted") is True]
     foreign = [x for x in cbs if _v(x).get("serial_mismatch")]
     refused = [x for x in cbs if _said(x, _SIG_WORDS)]
@@ -66,13 +62,9 @@ def judge(cbs: list[dict[str, Any]], kind: str, data: dict[str, Any]) -> tuple[S
             en=f"{len(bad)} callback(s) fail verification with the configured {key.en}: the key is wrong, or the parameters were rewritten on the way (an input filter, escaping){more.en}"), ev
     if undecrypt or (candidates and not cbs):
         n = len(undecrypt) or candidates
-        return Status.FAIL, T(
-            zh=f"{n} 次微信支付回调的 resource 用配置的 APIv3 密钥解不开（AES-GCM 校验失败）：APIv3 密钥不对（商户平台 → 账户中心 → API 安全）",
-            en=f"{n} WeChat Pay notify resource(s) do not decrypt with the configured APIv3 key (AES-GCM tag mismatch): the APIv3 key is wrong (merchant platform → API security)"), ev
+        return Status.FAIL, verdict_text(kind, "not-decrypted", n), ev
     if refused_decrypt and opened:
-        return Status.FAIL, T(
-            zh="店铺以“解密失败”拒绝了回调，而 kmdiag 用正确的 APIv3 密钥能解开：店铺配置的 APIv3 密钥不对",
-            en="the shop refused the callback as 'decryption failed', yet it decrypts with the right APIv3 key: the shop is configured with the wrong APIv3 key"), ev
+        return Status.FAIL, verdict_text(kind, "refused-decryption", len(refused_decrypt)), ev
     if refused and checked:
         return Status.FAIL, T(zh=f"店铺以“签名验证失败”拒绝了回调，而签名用渠道的{key.zh}可以验证：店铺配置的验签密钥不对",
                               en=f"the shop refused the callback as 'signature invalid', yet it verifies with the provider's {key.en}: the shop verifies with the wrong key"), ev
@@ -80,8 +72,7 @@ def judge(cbs: list[dict[str, Any]], kind: str, data: dict[str, Any]) -> tuple[S
         return Status.FAIL, T(zh="店铺以“签名验证失败/解密失败”拒绝了回调（kmdiag 没有密钥，无法复核）",
                               en="the shop refused the callback as 'signature invalid' / 'decryption failed' (kmdiag has no key to re-check it)"), ev
     if stripped:
-        return Status.WARN, T(zh=f"{len(stripped)} 次微信支付回调没有 Wechatpay-Signature 等请求头：CDN 或反向代理把它们去掉了，店铺无法验签",
-                              en=f"{len(stripped)} WeChat Pay notify(ies) arrived without the Wechatpay-* headers: a CDN or proxy strips them, so the shop cannot verify them"), ev
+        return Status.WARN, verdict_text(kind, "headers-missing", len(stripped)), ev
     if not checked and not opened:
         why = T(zh="回调没有签名字段", en="the callbacks carry no signature") if unsigned else T(
             zh="没有可验证签名的回调（或没有密钥）", en="no callback whose signature could be verified (or no key)")
@@ -89,6 +80,7 @@ def judge(cbs: list[dict[str, Any]], kind: str, data: dict[str, Any]) -> tuple[S
     parts_zh = [f"{len(good)} 次回调签名用{key.zh}验证有效"] if good else []
     parts_en = [f"{len(good)} callback signature(s) valid with the {key.en}"] if good else []
     if opened:
-        parts_zh.append(f"{len(opened)} 次用 APIv3 密钥解密成功")
-        parts_en.append(f"{len(opened)} resource(s) decrypted with the APIv3 key")
+        said = verdict_text(kind, "decrypted", len(opened))
+        parts_zh.append(said.zh)
+        parts_en.append(said.en)
     return Status.PASS, T(zh="，".join(parts_zh), en="; ".join(parts_en)), ev

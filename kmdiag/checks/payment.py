@@ -5,7 +5,7 @@ Pure: they read the ``payment.order`` and ``payment.provider`` measurements and 
 
 from __future__ import annotations
 
-from kmdiag.checks._payment import DONE, money, order, provider, provider_paid, when
+from kmdiag.checks._payment import DONE, money, order, provider, provider_paid, public_key_name, when
 from kmdiag.i18n import T
 from kmdiag.models import Status
 from kmdiag.registry import CheckContext, CheckResult, check
@@ -51,9 +51,6 @@ def provider_paid_check(c: CheckContext) -> CheckResult:
                                       en=f"the provider took {p.get('amount')} at {when(p.get('paid_at'))}, trade no. {p.get('trade_no')}"), ev)
 
 
-_PUBLIC_KEY = {"alipay": T(zh="支付宝公钥", en="Alipay public key"), "wechatpay": T(zh="微信支付平台公钥", en="WeChat Pay platform public key")}
-
-
 @check("payment.provider-answer", layer="payment", commands=CMD, needs=("payment.provider",),
        title=T(zh="渠道的查询应答可信且可读", en="The provider's answer to the query is authentic and readable"))
 def provider_answer(c: CheckContext) -> CheckResult:
@@ -68,7 +65,7 @@ def provider_answer(c: CheckContext) -> CheckResult:
     kind = str(p.get("kind") or "")
     why = err.split(":", 1)[-1].strip() or err
     if err.startswith("bad-signature"):
-        key = _PUBLIC_KEY.get(kind, T(zh="渠道公钥", en="provider public key"))
+        key = public_key_name(kind, T(zh="渠道公钥", en="provider public key"))
         ev["cause_hint"] = "wrong-public-key"
         return CheckResult(Status.FAIL, T(
             zh=f"渠道对查询的应答用配置的{key.zh}验签失败：配置的{key.zh}不对（常见：把应用公钥当成了{key.zh}）；店铺若用同一把密钥，所有回调也会验签失败",

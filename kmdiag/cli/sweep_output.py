@@ -44,12 +44,10 @@ def describe(cause_ids: Any) -> dict[str, CauseMatch]:
 
 
 def shop_time(epoch: float | None) -> str:
-    """The provider's paid time as a 发卡 shop and its provider keep it: UTC+8."""
-    from datetime import datetime, timedelta, timezone
+    """The provider's paid time as a 发卡 shop and its provider keep it: UTC+8 (kmdiag.payment.shoptime)."""
+    from kmdiag.payment import shoptime
 
-    if epoch is None:
-        return "-"
-    return datetime.fromtimestamp(epoch, timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S") + " UTC+8"
+    return "-" if epoch is None else shoptime.shop_time(epoch) + " UTC+8"
 
 
 class SweepPrinter:

@@ -15,11 +15,12 @@ from datetime import datetime, timedelta, timezone
 from typing import IO, Any
 from urllib.parse import parse_qs
 
+from kmdiag.payment.shoptime import SHOP_TZ
+
 MAX_LINE = 64 * 1024  # bytes read of one line; the rest of an over-long line is skipped
 RAW_CAP = 500  # characters of a line kept in a result
 MAX_RESULTS = 1000  # per call: a log that matches more than this is summarised, not copied
 SNIFF_LINES = 200
-CN_TZ = timezone(timedelta(hours=8))  # acg-faka writes runtime.log in UTC+8 whatever the server zone
 
 _MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
                                         "Nov", "Dec"), start=1)}
@@ -192,7 +193,7 @@ def parse_acg(source: str, n: int, line: bytes, named: bool, window: tuple[float
     m = _ACG.match(text)
     if not m:
         return None
-    t = _local_time(m.group(1), CN_TZ)
+    t = _local_time(m.group(1), SHOP_TZ)  # acg-faka writes runtime.log in UTC+8 whatever the server zone
     if not named and not in_window(window, t):
         return None
     return result(source, "acg-faka", match="order_id" if named else "time", time=t, reason=m.group(2).strip()[:RAW_CAP],

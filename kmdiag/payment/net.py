@@ -8,8 +8,6 @@ URL, the Host header, TLS SNI and certificate checks keep the real name.
 
 from __future__ import annotations
 
-import ipaddress
-import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -17,20 +15,14 @@ import httpcore
 import httpx
 
 from kmdiag import bodycap
+from kmdiag.dnsclient import resolve  # the one DNS client (also the notify probe's)
+from kmdiag.netbase import is_ip, ssl_context
 from kmdiag.useragent import USER_AGENT
 
 if TYPE_CHECKING:
     from kmdiag.profile.schema import Profile
 
 AsyncResolve = Callable[[str], Awaitable[str]]
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return False
 
 
 class _AsyncMappedBackend(httpcore.AsyncNetworkBackend):
@@ -40,7 +32,7 @@ class _AsyncMappedBackend(httpcore.AsyncNetworkBackend):
 
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                           local_address: str | None = None, socket_options: Any = None) -> Any:
-        address = host if _is_ip(host) else await self._resolve(host)
+        address = host if is_ip(host) else await self._resolve(host)
         return await self._inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
                                              socket_options=socket_options)
 
@@ -63,53 +55,8 @@ class ResolveError(httpx.ConnectError):
     """The name did not resolve through the configured resolver (NXDOMAIN, no answer, timeout)."""
 
 
-async def resolve(host: str, resolver: str | None, timeout: float = 2.0) -> dict[str, Any]:
-    """``{"addresses": [...], "error": None | "NXDOMAIN" | ..., "resolver": ...}``; never raises."""
-    if _is_ip(host):
-        return {"addresses": [host], "error": None, "resolver": None}
-    if not resolver:
-        import asyncio
-        import socket
-
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-            return {"addresses": sorted({i[4][0] for i in infos}), "error": None, "resolver": "system"}
-        except OSError as exc:
-            return {"addresses": [], "error": f"{type(exc).__name__}: {exc}", "resolver": "system"}
-        except Exception as exc:  # e.g. the test suite's loopback guard
-            return {"addresses": [], "error": f"{type(exc).__name__}: {exc}", "resolver": "system"}
-    import dns.asyncquery
-    import dns.exception
-    import dns.message
-    import dns.rcode
-    import dns.rdatatype
-
-    ip, _, port = resolver.partition(":")
-    try:
-        q = dns.message.make_query(host, "A")
-        ans = await dns.asyncquery.udp(q, ip, port=int(port or 53), timeout=timeout)
-    except dns.exception.Timeout:
-        return {"addresses": [], "error": "timeout", "resolver": resolver}
-    except Exception as exc:
-        return {"addresses": [], "error": f"{type(exc).__name__}: {exc}", "resolver": resolver}
-    rcode = dns.rcode.to_text(ans.rcode())
-    addrs = [r.address for rrset in ans.answer if rrset.rdtype == dns.rdatatype.A for r in rrset]
-    return {"addresses": addrs, "error": None if rcode == "NOERROR" and addrs else (rcode if rcode != "NOERROR" else "no answer"),
-            "resolver": resolver}
-
-
 # Caps count *decoded* bytes, across nested encodings, decoded a slice at a time (kmdiag.bodycap).
 BodyTooLarge = bodycap.BodyTooLarge
-
-
-def ssl_context(ca_bundle: str | None, verify: bool = True) -> ssl.SSLContext:
-    ctx = ssl.create_default_context()
-    if ca_bundle:
-        ctx.load_verify_locations(cafile=ca_bundle)
-    if not verify:
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-    return ctx
 
 
 def async_client(profile: Profile, *, timeout: float = 5.0, max_connections: int = 100,

@@ -1,11 +1,12 @@
 """``kmdiag payment ORDER_ID --renotify``: re-send the callback a paid order never got.
 
 Why so careful: a callback is an instruction to deliver goods. So it is sent only when the
-provider itself confirms the payment; for epay it is built and signed exactly as the gateway
-builds it (same fields, float money, MD5) and sent the way the gateway sends it (GET, no
-redirects, the provider's timeout). For providers whose callbacks only they can sign (Alipay,
-WeChat Pay), the platform's repair endpoint is called if the profile names one; otherwise the
-agent is told what to click in the provider's console. It shows what it will send (redacted),
+provider itself confirms the payment; where the merchant's key can sign it, the provider's plug-in
+(``resign``) builds and signs it exactly as the gateway does (same fields, same money format, same
+signature) and it is sent the way the gateway sends it (its method, no redirects, the provider's
+timeout). For providers whose callbacks only they can sign, the platform's repair endpoint is called
+if the profile names one; otherwise the agent is told what to click in the provider's console
+(the plug-in's ``CONSOLE_STEPS``). It shows what it will send (redacted),
 asks first, and reports the platform's reply and the order's state afterwards.
 """
 
@@ -19,7 +20,7 @@ from urllib.parse import urlencode
 
 from kmdiag.i18n import T
 from kmdiag.ids import check_order_id, fill
-from kmdiag.payment.providers.base import ProviderConfigError, ProviderRecord, make_provider
+from kmdiag.payment.providers.base import ProviderConfigError, ProviderRecord, make_provider, plugin
 from kmdiag.profile.schema import Profile
 from kmdiag.redact import MASK, Redactor
 
@@ -96,17 +97,11 @@ async def plan(profile: Profile, secrets: dict[str, str], order_id: str, deadlin
     if not rec.paid:
         return Plan("refuse", order_id, T(zh=f"渠道不确认有这笔付款（状态 {rec.status}），没有可补发的回调", en=f"the provider does not confirm a payment (status {rec.status}); nothing to re-send"),
                     provider=info)
-    if cfg.kind == "epay" and profile.payment.notify_url:
-        from kmdiag.payment.providers import epay
-
-        key = secrets[cfg.key_env or ""]
-        raw = rec.raw
-        params = epay.notify_params(pid=str(cfg.merchant_id), trade_no=rec.trade_no or "", out_trade_no=order_id,
-                                    type=str(raw.get("type") or "alipay"), name=str(raw.get("name") or order_id),
-                                    money=raw.get("money") if raw.get("money") not in (None, "") else rec.amount,
-                                    key=key, param=str(raw.get("param") or ""))
-        return Plan("callback", order_id, T(zh="易支付回调，按网关的方式签名", en="epay callback, signed as the gateway signs it"), "GET",
-                    profile.url(fill(profile.payment.notify_url, order_id=order_id)), params, provider=info)
+    pl = plugin(cfg.kind)
+    signed = pl.resign(cfg, secrets, rec, order_id) if profile.payment.notify_url else None
+    if signed is not None:  # the provider's own callback, rebuilt and signed as it signs it
+        return Plan("callback", order_id, signed.reason, signed.method,
+                    profile.url(fill(profile.payment.notify_url or "", order_id=order_id)), signed.params, provider=info)
     if profile.payment.repair_endpoint:
         from kmdiag.session import admin_headers
 
@@ -115,17 +110,7 @@ async def plan(profile: Profile, secrets: dict[str, str], order_id: str, deadlin
         return Plan("repair", order_id, T(zh="平台的补单接口（这个渠道的回调只有渠道能签名）", en="the platform's repair endpoint (only the provider can sign its callbacks)"),
                     "POST", url, {"order_id": order_id, "trade_no": rec.trade_no or "", "amount": info["amount"] or ""},
                     hdrs, info)
-    return Plan("console", order_id, CONSOLE.get(cfg.kind, CONSOLE["epay"]), provider=info)
-
-
-CONSOLE = {
-    "alipay": T(zh="支付宝商家平台 → 交易 → 交易查询 → 找到该订单 → 重新通知；或在店铺后台手动补单。",
-                en="Alipay merchant portal: Transactions → find the trade → re-send notification; or complete the order by hand (补单) in the shop's admin."),
-    "wechatpay": T(zh="微信支付商户平台 → 交易中心 → 交易订单 → 查看详情 → 重发通知；或在店铺后台手动补单。",
-                   en="WeChat Pay merchant platform: Transactions → order details → re-send notification; or complete the order by hand (补单) in the shop's admin."),
-    "epay": T(zh="易支付商户后台 → 订单记录 → 重新通知；或在店铺后台手动补单。",
-              en="epay merchant back-office: Orders → 重新通知 (re-notify); or complete the order by hand (补单) in the shop's admin."),
-}
+    return Plan("console", order_id, pl.CONSOLE_STEPS, provider=info)
 
 
 async def execute(profile: Profile, secrets: dict[str, str], p: Plan, deadline: float | None = None) -> Result:
@@ -142,6 +127,8 @@ async def execute(profile: Profile, secrets: dict[str, str], p: Plan, deadline: 
             if p.method == "GET":
                 url = p.url + ("&" if "?" in p.url else "?") + urlencode(p.params)
                 r = await _within(c.get(url, headers=p.headers), deadline)
+            elif p.kind == "callback":  # a provider's notify is a form post, as the provider sends it
+                r = await _within(c.post(p.url, data=p.params, headers=p.headers), deadline)
             else:
                 r = await _within(c.post(p.url, json=p.params, headers=p.headers), deadline)
             res.status, res.reply = r.status_code, r.text[:300]

@@ -43,13 +43,15 @@ def to_epoch(value: Any) -> float | None:
         return to_epoch(float(s))
     except ValueError:
         pass
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime
+
+    from kmdiag.payment.shoptime import SHOP_TZ
 
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"):
         try:
             dt = datetime.strptime(s, fmt)
             if dt.tzinfo is None:
-                dt = dt.replace(tzinfo=timezone(timedelta(hours=8)))
+                dt = dt.replace(tzinfo=SHOP_TZ)
             return dt.timestamp()
         except ValueError:
             continue

@@ -13,8 +13,6 @@ renderers redact like everything else.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
 import ssl
 import time
 from typing import TYPE_CHECKING, Any
@@ -22,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from kmdiag import safejson
+from kmdiag import dnsclient, netbase, safejson
 from kmdiag.useragent import user_agent
 
 if TYPE_CHECKING:
@@ -35,44 +33,18 @@ _KEEP_HEADERS = ("content-type", "location", "retry-after", "www-authenticate")
 
 async def resolve(ctx: ProbeContext, host: str) -> list[str]:
     """Addresses for ``host`` as the user's resolver gives them (IP literals pass through)."""
-    try:
-        ipaddress.ip_address(host)
-        return [host]
-    except ValueError:
-        pass
     server = ctx.profile.network.system_resolver
-    if server:
-        import dns.asyncresolver
-        import dns.exception
-
-        ip, _, port = server.rpartition(":") if server.count(":") == 1 else (server, "", "53")
-        r = dns.asyncresolver.Resolver(configure=False)
-        r.nameservers = [ip or server]
-        r.port = int(port or 53)
-        out: list[str] = []
-        # Two questions in a row: each gets a share of what is left, so a silent resolver leaves time to say so.
-        lifetime = ctx.timeout(min(2.0, max(0.2, (ctx.remaining() - 0.3) * 0.35)))
-        for rdtype in ("A", "AAAA"):
-            try:
-                ans = await r.resolve(host, rdtype, lifetime=lifetime)
-                out += [a.to_text() for a in ans]
-            except dns.exception.DNSException:
-                continue
-        return out
-    loop = asyncio.get_running_loop()
-    infos = await asyncio.wait_for(loop.getaddrinfo(host, None, type=socket.SOCK_STREAM), ctx.timeout(3.0))
-    return list(dict.fromkeys(i[4][0] for i in infos))
+    # A and AAAA asked at once, within a share of what is left: a silent resolver leaves time to say so.
+    timeout = ctx.timeout(min(2.0, max(0.2, (ctx.remaining() - 0.3) * 0.35))) if server else ctx.timeout(3.0)
+    r = await dnsclient.resolve(host, server, timeout, rdtypes=("A", "AAAA"))
+    if not r["addresses"] and r["error"] and not server:
+        raise OSError(r["error"])  # the OS could not resolve it: said as such, not as "no address"
+    return list(dict.fromkeys(r["addresses"]))
 
 
 def _tls_context(ctx: ProbeContext) -> ssl.SSLContext:
-    tls = ssl.create_default_context()
-    bundle = ctx.profile.network.ca_bundle
-    if bundle:
-        try:
-            tls.load_verify_locations(cafile=bundle)
-        except (OSError, ssl.SSLError):
-            pass  # the network layer reports an unusable CA file; here we just trust the system store
-    return tls
+    # An unusable CA file is the network layer's to report; here we just trust the system store.
+    return netbase.ssl_context_or_error(ctx.profile.network.ca_bundle)[0]
 
 
 def _parse(raw: bytes, content_type: str) -> tuple[bool, Any, str | None]:

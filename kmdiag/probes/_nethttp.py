@@ -17,20 +17,15 @@ from typing import Any
 
 import httpcore
 
+from kmdiag import netbase
 from kmdiag.probes._netutil import MAX_BODY, MAX_REDIRECTS, exc_kind, exc_text, url_host
 from kmdiag.useragent import USER_AGENT
 
 
 def ssl_context(ca_bundle: str | None) -> tuple[ssl.SSLContext, str | None]:
-    """The OS trust store plus the profile's extra CA file (a staging or demo CA)."""
-    ctx = ssl.create_default_context()
-    err = None
-    if ca_bundle:
-        try:
-            ctx.load_verify_locations(cafile=ca_bundle)
-        except (OSError, ssl.SSLError) as exc:
-            err = f"could not load ca_bundle {ca_bundle}: {exc_text(exc)}"
-    return ctx, err
+    """The OS trust store plus the profile's extra CA file (:mod:`kmdiag.netbase`), and why the file did not load."""
+    ctx, exc = netbase.ssl_context_or_error(ca_bundle)
+    return ctx, (f"could not load ca_bundle {ca_bundle}: {exc_text(exc)}" if exc is not None else None)
 
 
 class PinnedBackend(httpcore.AsyncNetworkBackend):

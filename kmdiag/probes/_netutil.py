@@ -7,10 +7,11 @@ parsing exception text.
 
 from __future__ import annotations
 
-import ipaddress
 import ssl
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+from kmdiag import netbase
 
 if TYPE_CHECKING:
     from kmdiag.probes._context import ProbeContext
@@ -20,24 +21,10 @@ MAX_BODY = 1_000_000  # bytes read from any answer; the rest is discarded
 MAX_REDIRECTS = 5
 
 
-def is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-        return True
-    except ValueError:
-        return False
-
-
-def split_hostport(value: str, default_port: int) -> tuple[str, int]:
-    """"ip", "ip:port", "[v6]:port" or a bare IPv6 address → (host, port)."""
-    value = value.strip()
-    if value.startswith("["):
-        host, _, rest = value[1:].partition("]")
-        return host, int(rest[1:]) if rest.startswith(":") else default_port
-    if value.count(":") > 1:  # a bare IPv6 address has several colons and no port
-        return value, default_port
-    host, sep, port = value.partition(":")
-    return host, int(port) if sep and port else default_port
+# The one definition of each lives in kmdiag.netbase (shared with the account probes and payment).
+is_ip = netbase.is_ip
+split_hostport = netbase.split_hostport
+exc_text = netbase.exc_text
 
 
 def url_port(url: str) -> int:
@@ -123,11 +110,6 @@ def exc_kind(exc: BaseException, *, stage: str = "", via_proxy: bool = False) ->
     if stage == "connect" or name in ("ConnectError", "OSError", "gaierror"):
         return "connect"
     return "other"
-
-
-def exc_text(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return f"{type(exc).__name__}: {text}"[:300]
 
 
 def order_api_url(profile: Profile) -> str | None:

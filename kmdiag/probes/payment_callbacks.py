@@ -4,9 +4,9 @@ Why: "did the provider's callback arrive, and what did the shop answer" is the q
 paid-but-pending order turns on. Shops record it their own way (an admin API with its own field
 names, an access log, acg-faka's runtime.log, a DB export), so each source is read and mapped by
 the profile (``payment.callback_log``), all of them, not the first that answers. Each recorded
-notify is verified here, in whatever shape it was recorded (epay GET query or POST form, Alipay
-form parsed or raw, WeChat Pay v3 headers + body and its encrypted resource), with the keys the
-profile names, because keys are secrets only probes hold; checks get the verdicts.
+notify is verified here by the provider's plug-in (``kmdiag.payment.providers``), in whatever shape it
+was recorded (a GET query or a POST form, parsed or raw, headers + body and an encrypted resource),
+with the keys the profile names, because keys are secrets only probes hold; checks get the verdicts.
 """
 
 from __future__ import annotations
@@ -116,7 +116,9 @@ async def _from_rows(ctx: ProbeContext, src: Any, oid: str) -> tuple[list[dict[s
     fields = src.fields or RecordFields()
     info: dict[str, Any] = {"name": src.label, "kind": "files", "files": list(src.files), "error": None}
     by_field = (lambda row: field_of(fields.order_id, row)) if fields.order_id else None
-    candidate = b"ciphertext" if ctx.profile.payment.provider.kind == "wechatpay" else None
+    from kmdiag.payment.providers.base import plugin
+
+    candidate = plugin(ctx.profile.payment.provider.kind).CANDIDATE_MARKER  # lines naming no order, maybe this one's
     from kmdiag.safefile import deadline
 
     try:
@@ -211,14 +213,14 @@ def _own(r: dict[str, Any]) -> bool:
 
 
 def _verify(ctx: ProbeContext, recs: list[dict[str, Any]], oid: str, out: dict[str, Any]) -> None:
-    """Each record's verdict; WeChat candidates (no order number outside the ciphertext) kept only when
-    their decrypted ``out_trade_no`` is this order."""
-    from kmdiag.payment.providers.base import ProviderConfigError, make_verifier, provider_module
+    """Each record's verdict; candidates (lines with the plug-in's ``CANDIDATE_MARKER`` but no order
+    number outside an encrypted resource) kept only when their decrypted ``out_trade_no`` is this order."""
+    from kmdiag.payment.providers.base import ProviderConfigError, make_verifier, plugin
 
     cfg = ctx.profile.payment.provider
     try:
         verifier = make_verifier(cfg, ctx.secrets)
-        amount_of = provider_module(cfg.kind).callback_amount
+        amount_of = plugin(cfg.kind).callback_amount
     except ProviderConfigError:
         verifier, amount_of = None, None
     out["signature_checked"] = verifier is not None

@@ -25,7 +25,6 @@ from kmdiag.probes._context import ProbeContext
 from kmdiag.probes._payment import client, net_error, now
 from kmdiag.registry import probe
 
-DEFAULT_METHOD = {"epay": "GET", "alipay": "POST", "wechatpay": "POST"}
 PROBE_ORDER = "KMDIAG-PROBE-0"
 
 
@@ -33,11 +32,12 @@ PROBE_ORDER = "KMDIAG-PROBE-0"
 async def notify_url(ctx: ProbeContext) -> dict[str, Any]:
     """Probe the configured notify URL and every other notify path seen in the callback history."""
     from kmdiag.payment.net import resolve
+    from kmdiag.payment.providers.base import plugin
 
     pay = ctx.profile.payment
     if not pay.notify_url:
         raise Skip(T(zh="配置没有给出回调地址（payment.notify_url）", en="the profile names no payment.notify_url"))
-    method = pay.provider.notify_method or DEFAULT_METHOD.get(pay.provider.kind, "POST")
+    method = pay.provider.notify_method or plugin(pay.provider.kind).NOTIFY_METHOD  # the provider's own way
     oid = str(ctx.opt("order_id") or PROBE_ORDER)
     configured = ctx.profile.url(fill(pay.notify_url, order_id=oid))  # acg-faka: …/callback.{order_id}
     targets = [configured]
@@ -80,7 +80,7 @@ async def connect(scheme: str, host: str, address: str, port: int, ca_bundle: st
     """TCP connect (and TLS handshake for https) to the notify server, then close: no HTTP at all."""
     import asyncio
 
-    from kmdiag.payment.net import ssl_context
+    from kmdiag.netbase import ssl_context
 
     started = time.monotonic()
     tls = ssl_context(ca_bundle) if scheme == "https" else None

@@ -17,7 +17,7 @@ from kmdiag.registry import probe
 
 @probe("payment.provider", layer="payment", commands=("payment",), timeout=8.0)
 async def provider_record(ctx: ProbeContext) -> dict[str, Any]:
-    """Query the provider named in the profile (epay ``api.php?act=order``, alipay.trade.query, WeChat v3)."""
+    """Query the provider named in the profile, the plug-in's own way (``kmdiag.payment.providers``)."""
     from kmdiag.payment.providers.base import ProviderConfigError, make_provider
 
     oid = order_id(ctx)

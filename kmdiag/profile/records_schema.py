@@ -130,13 +130,22 @@ class OrderFields(_M):
 
 # -- provider keys: named for what they hold, old names accepted for one release ---------------
 
-KEY_FIELDS: dict[str, tuple[str, ...]] = {
-    "epay": ("md5_key_env",),
-    "alipay": ("alipay_public_key_env", "private_key_env"),
-    "wechatpay": ("apiv3_key_env", "platform_public_key_env", "platform_public_key_id", "private_key_env", "cert_serial_no"),
-}
-_OLD_KEY_ENV = {"epay": "md5_key_env", "alipay": "alipay_public_key_env", "wechatpay": "apiv3_key_env"}
-_OLD_PUBLIC = {"alipay": "alipay_public_key_env", "wechatpay": "platform_public_key_env"}
+def kind_fields() -> dict[str, tuple[str, ...]]:
+    """Each provider kind → the ``payment.provider`` fields that belong to it (its ``CONFIG_FIELDS``)."""
+    from kmdiag.payment.providers.base import PROVIDERS, plugin
+
+    return {k: tuple(plugin(k).CONFIG_FIELDS) for k in PROVIDERS}
+
+
+def _old_name_target(old: str, kind: str) -> str | None:
+    """What the deprecated ``key_env`` / ``public_key_env`` meant for ``kind`` (None: nothing)."""
+    from kmdiag.payment.providers.base import plugin_or_none
+
+    pl = plugin_or_none(kind)
+    if pl is None:
+        return None
+    return pl.DEPRECATED_KEY_ENV if old == "key_env" else pl.DEPRECATED_PUBLIC_KEY_ENV
+
 
 # (old key, new key) pairs met while validating; the loader prints each once with its file:line.
 DEPRECATIONS: contextvars.ContextVar[list[tuple[str, str]] | None] = contextvars.ContextVar("kmdiag_deprecations", default=None)
@@ -146,15 +155,17 @@ def migrate_provider(data: Any) -> Any:
     """``key_env`` / ``public_key_env`` → the per-kind name; the old spelling is recorded for a warning."""
     if not isinstance(data, dict):
         return data
-    kind = str(data.get("kind") or "epay")
+    from kmdiag.payment.providers.base import DEFAULT_KIND
+
+    kind = str(data.get("kind") or DEFAULT_KIND)
     out = dict(data)
-    for old, table in (("key_env", _OLD_KEY_ENV), ("public_key_env", _OLD_PUBLIC)):
+    for old in ("key_env", "public_key_env"):
         if out.get(old) is None:
             out.pop(old, None)
             continue
-        new = table.get(kind)
+        new = _old_name_target(old, kind)
         if new is None:
-            raise ValueError(f"{old} means nothing for kind {kind}; use {', '.join(KEY_FIELDS.get(kind, ()))}")
+            raise ValueError(f"{old} means nothing for kind {kind}; use {', '.join(kind_fields().get(kind, ()))}")
         if out.get(new) not in (None, out[old]):
             raise ValueError(f"both {old} (old name) and {new} are set; keep only {new}")
         out[new] = out.pop(old)
@@ -165,9 +176,10 @@ def migrate_provider(data: Any) -> Any:
 
 
 def check_kind_fields(provider: Any) -> None:
-    """A key field of another provider kind is a mistake (an epay MD5 key on an Alipay profile)."""
-    allowed = set(KEY_FIELDS.get(provider.kind, ()))
-    for kind, names in KEY_FIELDS.items():
+    """A key field of another provider kind is a mistake (one kind's MD5 key on a profile of an RSA kind)."""
+    table = kind_fields()
+    allowed = set(table.get(provider.kind, ()))
+    for kind, names in table.items():
         for n in names:
             if n not in allowed and getattr(provider, n, None) is not None:
                 raise ValueError(f"{n} belongs to kind {kind}; for kind {provider.kind} use {', '.join(sorted(allowed))}")

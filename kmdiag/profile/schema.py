@@ -10,9 +10,17 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
-from kmdiag.payment.providers.base import PROVIDERS
+from kmdiag.payment.providers.base import DEFAULT_KIND, PROVIDERS, plugin, plugins
 from kmdiag.profile.records_schema import (
     DEFAULT_API_FIELDS,
     CallbackSource,
@@ -207,29 +215,14 @@ class Admin(_M):
     send_as: SendAs = Field(default_factory=lambda: SendAs(header="X-Admin-Token"))
 
 
-# The kinds come from the one provider map: a new provider is its module + an entry there.
+# The kinds come from the one provider map: a new provider is its module in payment/providers/.
 ProviderKind = Literal.__getitem__(tuple(PROVIDERS))
 
 
-class Provider(_M):
-    """The payment provider. Key fields are named for what they hold and belong to one kind;
-    ``key_env`` / ``public_key_env`` (which meant different secrets per kind) still load, with a warning."""
-
-    kind: ProviderKind = "epay"  # type: ignore[valid-type]
-    gateway: str | None = None
-    merchant_id: str | None = None
-    md5_key_env: str | None = Field(None, description="epay: the merchant MD5 key (signs and verifies notifies, authorises api.php).")
-    alipay_public_key_env: str | None = Field(None, description="alipay: the Alipay public key (支付宝公钥, PEM or base64), NOT the app public key.")
-    private_key_env: str | None = Field(None, description="alipay: the app private key; wechatpay: the merchant API private key (PEM), for signed queries.")
-    apiv3_key_env: str | None = Field(None, description="wechatpay: the APIv3 key (32 characters) that decrypts notify resources.")
-    platform_public_key_env: str | None = Field(None, description="wechatpay: the platform public key (微信支付公钥 / platform certificate key, PEM) that verifies notifies.")
-    platform_public_key_id: str | None = Field(None, description="wechatpay: its id (PUB_KEY_ID_... or the platform certificate serial), compared with Wechatpay-Serial.")
-    cert_serial_no: str | None = Field(None, description="wechatpay: serial number of the merchant API certificate (signed queries).")
-    app_id: str | None = None
-    notify_method: Literal["GET", "POST"] | None = None
-    notify_timeout_s: float = 5.0
-    retry_schedule_s: list[int] = Field(default_factory=list, description="Seconds after payment of each callback attempt.")
-    success_reply: str | None = None
+class _ProviderBase(_M):
+    """The payment provider. Key fields are named for what they hold and belong to one kind (each
+    provider module's ``CONFIG_FIELDS``); ``key_env`` / ``public_key_env`` (which meant different
+    secrets per kind) still load, with a warning."""
 
     @model_validator(mode="before")
     @classmethod
@@ -237,19 +230,45 @@ class Provider(_M):
         return migrate_provider(data)
 
     @model_validator(mode="after")
-    def _kind_fields(self) -> Provider:
+    def _kind_fields(self) -> _ProviderBase:
         check_kind_fields(self)
         return self
 
     @property
     def key_env(self) -> str | None:
-        """Deprecated reader: the kind's main key (epay MD5 key, Alipay public key, APIv3 key)."""
-        return {"epay": self.md5_key_env, "alipay": self.alipay_public_key_env, "wechatpay": self.apiv3_key_env}.get(self.kind)
+        """Deprecated reader: the kind's main key (its plug-in's ``DEPRECATED_KEY_ENV``)."""
+        name = plugin(self.kind).DEPRECATED_KEY_ENV  # type: ignore[attr-defined]
+        return getattr(self, name) if name else None
 
     @property
     def public_key_env(self) -> str | None:
-        """Deprecated reader: the provider's public key (Alipay public key / WeChat platform public key)."""
-        return self.alipay_public_key_env if self.kind == "alipay" else self.platform_public_key_env
+        """Deprecated reader: the provider's public key (its plug-in's ``DEPRECATED_PUBLIC_KEY_ENV``)."""
+        name = plugin(self.kind).DEPRECATED_PUBLIC_KEY_ENV  # type: ignore[attr-defined]
+        return getattr(self, name) if name else None
+
+
+def _kind_field_specs() -> dict[str, Any]:
+    """Every provider's own fields (all optional strings); a field two kinds share joins their descriptions."""
+    described: dict[str, list[str]] = {}
+    for pl in plugins():
+        for name, text in pl.CONFIG_FIELDS.items():
+            described.setdefault(name, []).append(text.rstrip("."))
+    return {name: (str | None, Field(None, description="; ".join(texts) + "."))
+            for name, texts in described.items()}
+
+
+Provider = create_model(  # type: ignore[call-overload]
+    "Provider", __base__=_ProviderBase, __module__=__name__,
+    kind=(ProviderKind, DEFAULT_KIND),
+    gateway=(str | None, None),
+    merchant_id=(str | None, None),
+    **_kind_field_specs(),
+    app_id=(str | None, None),
+    notify_method=(Literal["GET", "POST"] | None, None),
+    notify_timeout_s=(float, 5.0),
+    retry_schedule_s=(list[int], Field(default_factory=list, description="Seconds after payment of each callback attempt.")),
+    success_reply=(str | None, None),
+)
 
 
 class HandedNotifyUrl(_M):

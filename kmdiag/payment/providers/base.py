@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
+
+from kmdiag.i18n import T
 
 if TYPE_CHECKING:
     import httpx
@@ -86,24 +88,97 @@ def parse_retry_after(value: str | None) -> float | None:
             return None
 
 
-# The one map of provider kinds → their module. Each module has ``from_config(cfg, secrets)`` (the
-# query side), ``verifier(cfg, secrets)`` (``fn(record) -> verdict dict`` for recorded notifies, or
-# None without a key), ``callback_amount(params)``, ``NOTIFY_METHOD`` and ``SUCCESS_REPLY``.
-PROVIDERS: dict[str, str] = {
-    "epay": "kmdiag.payment.providers.epay",
-    "alipay": "kmdiag.payment.providers.alipay",
-    "wechatpay": "kmdiag.payment.providers.wechatpay",
-}
+# -- the plug-in: one module per provider, found in this package, registered in one map ----------
 
 
-def provider_module(kind: str) -> Any:
+class Verifier(Protocol):
+    def __call__(self, record: Mapping[str, Any]) -> dict[str, Any]: ...
+
+
+@dataclass
+class Resigned:
+    """A callback kmdiag can rebuild and sign exactly as the provider would (``--renotify``)."""
+
+    method: str  # "GET": params go in the query string; "POST": as a form body
+    params: dict[str, str]
+    reason: T  # what the agent is shown: why this callback is the provider's own
+
+
+@runtime_checkable
+class ProviderPlugin(Protocol):
+    """Everything kmdiag knows about one provider kind — the module ``providers/<kind>.py`` itself.
+
+    Nothing outside this package names a provider: probes, checks, re-notify and the profile schema
+    ask the plug-in of ``payment.provider.kind``. A new provider is a new module here with these
+    names (plus its demo cashier and its tests); :data:`PROVIDERS` finds it by its file name.
+    """
+
+    KIND: str  # == the module's name == the profile's ``payment.provider.kind``
+    KEY_NAME: T  # the key that verifies its notifies, in words ("epay merchant MD5 key")
+    PUBLIC_KEY_NAME: T | None  # the key that verifies its answers to a query; None: answers are not signed
+    CONFIG_FIELDS: Mapping[str, str]  # its own ``payment.provider`` fields (secrets' env names ...) → description
+    DEPRECATED_KEY_ENV: str | None  # what the old ``key_env`` meant for this kind (migrated with a warning)
+    DEPRECATED_PUBLIC_KEY_ENV: str | None  # the same for the old ``public_key_env``
+    NOTIFY_METHOD: str  # how its notifies arrive: "GET" or "POST"
+    SUCCESS_REPLY: str | None  # the reply it wants; None: the HTTP status decides
+    CANDIDATE_MARKER: bytes | None  # a log line naming no order but holding this may be its notify
+    CONSOLE_STEPS: T  # where an agent re-sends a notify by hand in the provider's console
+    VERDICT_TEXT: Mapping[str, T]  # its own words for verdicts ("not-decrypted", "headers-missing" ...; {n})
+
+    def from_config(self, cfg: ProviderConfig, secrets: Mapping[str, str]) -> Provider:
+        """The query side, with its keys; ProviderConfigError when the profile or env lacks one."""
+        ...
+
+    def verifier(self, cfg: ProviderConfig, secrets: Mapping[str, str]) -> Verifier | None:
+        """``fn(record) -> verdict`` for a recorded notify in any of its shapes; None without a key."""
+        ...
+
+    def reply_ok(self, status: Any, body: str, success_reply: str | None = None) -> bool:
+        """Whether the provider takes the shop's answer to a notify as "received"."""
+        ...
+
+    def callback_amount(self, params: Mapping[str, Any]) -> Decimal | None:
+        """The amount a notify carries, to the cent (its own field and unit)."""
+        ...
+
+    def resign(self, cfg: ProviderConfig, secrets: Mapping[str, str], record: ProviderRecord,
+               order_id: str) -> Resigned | None:
+        """The notify rebuilt and signed for ``--renotify``; None when only the provider can sign it."""
+        ...
+
+
+def _discover() -> dict[str, str]:
+    """Every module of this package but ``base`` and private ones: the file name is the kind."""
+    import pkgutil
+    from pathlib import Path
+
+    names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]))
+    return {n: f"{__package__}.{n}" for n in names if not n.startswith("_") and n != "base"}
+
+
+# The one map of provider kinds → their module (kinds listed without importing any of them).
+PROVIDERS: dict[str, str] = _discover()
+DEFAULT_KIND = "epay"  # a profile that names no kind: the gateway most 发卡 shops use
+
+
+def plugin(kind: str) -> ProviderPlugin:
     """The module implementing ``kind`` (imported on first use: RSA code stays out of ``--help``)."""
     import importlib
 
     name = PROVIDERS.get(kind)
     if name is None:
         raise ProviderConfigError(f"unknown provider kind: {kind}")
-    return importlib.import_module(name)
+    return cast(ProviderPlugin, importlib.import_module(name))
+
+
+def plugin_or_none(kind: Any) -> ProviderPlugin | None:
+    """The plug-in of a kind read back from a measurement (may be missing or unknown)."""
+    return plugin(kind) if isinstance(kind, str) and kind in PROVIDERS else None
+
+
+def plugins() -> list[ProviderPlugin]:
+    """Every registered plug-in (the profile schema builds the kind-specific fields from them)."""
+    return [plugin(k) for k in PROVIDERS]
 
 
 def make_provider(profile_provider: ProviderConfig, secrets: Mapping[str, str]) -> Provider:
@@ -112,17 +187,17 @@ def make_provider(profile_provider: ProviderConfig, secrets: Mapping[str, str]) 
     Raises ProviderConfigError when a required key or the gateway is missing: that is a usage
     problem the caller reports once, not a per-order error.
     """
-    return provider_module(profile_provider.kind).from_config(profile_provider, secrets)
+    return plugin(profile_provider.kind).from_config(profile_provider, secrets)
 
 
-def make_verifier(profile_provider: ProviderConfig, secrets: Mapping[str, str]) -> Any:
+def make_verifier(profile_provider: ProviderConfig, secrets: Mapping[str, str]) -> Verifier | None:
     """``fn(record) -> verdict`` for the profile's provider, or None when no verifying key is set.
 
     A verdict is a dict: ``signature`` (True / False / None = could not be judged), ``code`` (why),
     and for WeChat Pay v3 ``decrypted`` / ``decrypt_code`` / ``transaction`` (the resource opened
     with the APIv3 key). One signature for every caller: probes, re-notify and the sweep.
     """
-    return provider_module(profile_provider.kind).verifier(profile_provider, secrets)
+    return plugin(profile_provider.kind).verifier(profile_provider, secrets)
 
 
 def verdict(signature: bool | None, code: str, **more: Any) -> dict[str, Any]:

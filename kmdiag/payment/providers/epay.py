@@ -12,11 +12,14 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from kmdiag.i18n import T
 from kmdiag.payment.money import to_decimal
-from kmdiag.payment.providers.base import ProviderRecord, error_record, http_error, secret, verdict
+from kmdiag.payment.providers.base import ProviderRecord, Resigned, error_record, http_error, secret, verdict
+from kmdiag.payment.shoptime import SHOP_TZ
 from kmdiag.safejson import response_json
 
 if TYPE_CHECKING:
@@ -24,8 +27,6 @@ if TYPE_CHECKING:
 
     from kmdiag.profile.schema import Provider as ProviderConfig
 
-# 彩虹易支付 writes addtime/endtime in the server's local time; Chinese hosts run Asia/Shanghai.
-GATEWAY_TZ = timezone(timedelta(hours=8))
 STATUS_WORDS = {"0": "unpaid", "1": "paid", "2": "refunded", "3": "frozen", "4": "pre-authorised"}
 
 
@@ -71,21 +72,33 @@ def notify_params(*, pid: str, trade_no: str, out_trade_no: str, type: str, name
 
 
 def parse_time(value: Any) -> float | None:
-    """``2024-01-01 12:00:00`` (gateway local time, UTC+8) → epoch seconds."""
+    """``2024-01-01 12:00:00`` (gateway local time: 彩虹易支付 writes the server's, Asia/Shanghai) → epoch seconds."""
     if not value or not isinstance(value, str):
         return None
     try:
-        return datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=GATEWAY_TZ).timestamp()
+        return datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHOP_TZ).timestamp()
     except ValueError:
         return None
 
 
 def format_time(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, GATEWAY_TZ).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(epoch, SHOP_TZ).strftime("%Y-%m-%d %H:%M:%S")
 
 
+# -- the plug-in (kmdiag.payment.providers.base.ProviderPlugin) --------------------------------
+
+KIND = "epay"
+KEY_NAME = T(zh="易支付商户 MD5 密钥", en="epay merchant MD5 key")
+PUBLIC_KEY_NAME = None  # act=order answers are not signed
+CONFIG_FIELDS = {"md5_key_env": "epay: the merchant MD5 key (signs and verifies notifies, authorises api.php)."}
+DEPRECATED_KEY_ENV = "md5_key_env"
+DEPRECATED_PUBLIC_KEY_ENV = None
 NOTIFY_METHOD = "GET"
 SUCCESS_REPLY = "success"
+CANDIDATE_MARKER = None
+VERDICT_TEXT: dict[str, T] = {}  # its verdicts read well in the generic words
+CONSOLE_STEPS = T(zh="易支付商户后台 → 订单记录 → 重新通知；或在店铺后台手动补单。",
+                  en="epay merchant back-office: Orders → 重新通知 (re-notify); or complete the order by hand (补单) in the shop's admin.")
 
 
 def reply_ok(status: Any, body: str, success_reply: str | None = None) -> bool:
@@ -97,8 +110,18 @@ def reply_ok(status: Any, body: str, success_reply: str | None = None) -> bool:
     return any(w in body for w in ("success", "SUCCESS", "Success"))
 
 
-def callback_amount(params: Mapping[str, Any]) -> Any:
+def callback_amount(params: Mapping[str, Any]) -> Decimal | None:
     return to_decimal(params.get("money"))
+
+
+def resign(cfg: ProviderConfig, secrets: Mapping[str, str], record: ProviderRecord, order_id: str) -> Resigned:
+    """The notify the gateway sent (or should have), rebuilt from its own record and signed with the key."""
+    raw = record.raw
+    params = notify_params(pid=str(cfg.merchant_id), trade_no=record.trade_no or "", out_trade_no=order_id,
+                           type=str(raw.get("type") or "alipay"), name=str(raw.get("name") or order_id),
+                           money=raw.get("money") if raw.get("money") not in (None, "") else record.amount,
+                           key=secrets[cfg.md5_key_env or ""], param=str(raw.get("param") or ""))
+    return Resigned(NOTIFY_METHOD, params, T(zh="易支付回调，按网关的方式签名", en="epay callback, signed as the gateway signs it"))
 
 
 def verify_callback(record: Mapping[str, Any], key: str) -> dict[str, Any]:

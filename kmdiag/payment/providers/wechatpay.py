@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from kmdiag.i18n import T
 from kmdiag.payment.providers.alipay import load_private, load_public
 from kmdiag.payment.providers.base import ProviderRecord, error_record, http_error, secret, verdict
 from kmdiag.safejson import response_json
@@ -98,8 +99,36 @@ def verify_record(cb: Mapping[str, Any], public_key: str) -> bool | None:
     return verify_signature(_header(h, "Wechatpay-Timestamp"), _header(h, "Wechatpay-Nonce"), str(body), sig, public_key)
 
 
+# -- the plug-in (kmdiag.payment.providers.base.ProviderPlugin) --------------------------------
+
+KIND = "wechatpay"
+KEY_NAME = T(zh="微信支付平台公钥", en="WeChat Pay platform public key")
+PUBLIC_KEY_NAME = KEY_NAME  # the platform key signs notifies and query answers alike
+CONFIG_FIELDS = {
+    "apiv3_key_env": "wechatpay: the APIv3 key (32 characters) that decrypts notify resources.",
+    "platform_public_key_env": "wechatpay: the platform public key (微信支付公钥 / platform certificate key, PEM) that verifies notifies.",
+    "platform_public_key_id": "wechatpay: its id (PUB_KEY_ID_... or the platform certificate serial), compared with Wechatpay-Serial.",
+    "private_key_env": "wechatpay: the merchant API private key (PEM), for signed queries.",
+    "cert_serial_no": "wechatpay: serial number of the merchant API certificate (signed queries).",
+}
+DEPRECATED_KEY_ENV = "apiv3_key_env"
+DEPRECATED_PUBLIC_KEY_ENV = "platform_public_key_env"
 NOTIFY_METHOD = "POST"
 SUCCESS_REPLY = None  # any HTTP 200/204
+# v3 notifies carry the order number only inside the encrypted resource: a logged body holding a
+# ciphertext is a candidate, kept when it decrypts to this order.
+CANDIDATE_MARKER = b"ciphertext"
+VERDICT_TEXT = {  # {n}: how many notifies
+    "not-decrypted": T(zh="{n} 次微信支付回调的 resource 用配置的 APIv3 密钥解不开（AES-GCM 校验失败）：APIv3 密钥不对（商户平台 → 账户中心 → API 安全）",
+                       en="{n} WeChat Pay notify resource(s) do not decrypt with the configured APIv3 key (AES-GCM tag mismatch): the APIv3 key is wrong (merchant platform → API security)"),
+    "refused-decryption": T(zh="店铺以“解密失败”拒绝了回调，而 kmdiag 用正确的 APIv3 密钥能解开：店铺配置的 APIv3 密钥不对",
+                            en="the shop refused the callback as 'decryption failed', yet it decrypts with the right APIv3 key: the shop is configured with the wrong APIv3 key"),
+    "headers-missing": T(zh="{n} 次微信支付回调没有 Wechatpay-Signature 等请求头：CDN 或反向代理把它们去掉了，店铺无法验签",
+                         en="{n} WeChat Pay notify(ies) arrived without the Wechatpay-* headers: a CDN or proxy strips them, so the shop cannot verify them"),
+    "decrypted": T(zh="{n} 次用 APIv3 密钥解密成功", en="{n} resource(s) decrypted with the APIv3 key"),
+}
+CONSOLE_STEPS = T(zh="微信支付商户平台 → 交易中心 → 交易订单 → 查看详情 → 重发通知；或在店铺后台手动补单。",
+                  en="WeChat Pay merchant platform: Transactions → order details → re-send notification; or complete the order by hand (补单) in the shop's admin.")
 
 
 def reply_ok(status: Any, body: str, success_reply: str | None = None) -> bool:
@@ -107,13 +136,18 @@ def reply_ok(status: Any, body: str, success_reply: str | None = None) -> bool:
     return status in (200, 204)
 
 
-def callback_amount(params: Mapping[str, Any]) -> Any:
+def callback_amount(params: Mapping[str, Any]) -> Decimal | None:
     amt = params.get("amount")
     if isinstance(amt, Mapping) and amt.get("total") is not None:
         try:
             return (Decimal(str(amt["total"])) / 100).quantize(Decimal("0.01"))
         except ArithmeticError:
             return None
+    return None
+
+
+def resign(cfg: ProviderConfig, secrets: Mapping[str, str], record: ProviderRecord, order_id: str) -> None:
+    """Only WeChat Pay holds the platform key its notifies are signed with: kmdiag cannot rebuild one."""
     return None
 
 
@@ -184,7 +218,7 @@ class WechatPayProvider:
 
         if not cfg.merchant_id:
             raise ProviderConfigError("the profile's payment.provider.merchant_id (WeChat Pay mchid) is not set")
-        serial = getattr(cfg, "cert_serial_no", None)
+        serial = cfg.cert_serial_no
         if not serial:
             raise ProviderConfigError("the profile's payment.provider.cert_serial_no (merchant API certificate serial) is not set")
         pub = secrets.get(cfg.platform_public_key_env or "") or None
