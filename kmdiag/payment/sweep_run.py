@@ -19,6 +19,7 @@ from kmdiag.payment.sweep_inputs import InputStats
 # Answers are read whole: caps keep a misbehaving server from filling memory (64 queries in flight).
 PROVIDER_MAX_BODY = 256 * 1024  # an order query answer is under 1 KB
 SHOP_MAX_BODY = 64 * 1024 * 1024  # the pending-orders list: 10,000 orders ≈ 0.8 MB
+READ_AHEAD_S = 0.05  # the orders file's reader ends this much before the sweep's deadline
 MAX_REFINE = 500  # lost orders whose callback logs are searched (one pass over each file) for a sharper cause
 
 
@@ -47,7 +48,9 @@ async def sweep_shop(profile: Any, provider: Any, secrets: dict[str, str], *, de
         if orders_file:  # read off the loop, under the deadline, refused when unreadable (kmdiag.payment.orders_input)
             from kmdiag.payment.orders_input import OrdersInput
 
-            orders: Any = await OrdersInput.open(orders_file, stats, deadline)
+            # Reading stops a moment before the asking does: a stalled input (a slow stdin) is then
+            # reported ``unread`` by the reader itself, never lost in a race with the engine's deadline.
+            orders: Any = await OrdersInput.open(orders_file, stats, deadline - READ_AHEAD_S)
         else:
             try:
                 orders = await asyncio.wait_for(fetch_pending(client, profile, secrets, since, stats),
