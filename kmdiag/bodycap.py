@@ -28,17 +28,10 @@ MAX_LAYERS = 4  # "gzip, gzip, gzip, gzip, gzip…" past this is not an answer, 
 
 
 def _brotli() -> Any:
-    """The brotli module when it can decode with an output limit (brotli >= 1.2), else None."""
-    try:
-        import brotli
-    except ImportError:
-        return None
-    try:
-        brotli.Decompressor().process(b"", output_buffer_limit=1)
-    except TypeError:  # brotli < 1.2: no output limit, so no safe way to inflate it
-        return None
-    except Exception:
-        pass
+    """The brotli module, imported on the first br answer. A dependency at >= 1.2, whose Decompressor
+    takes an output limit: that is what lets a br answer be inflated with a cap."""
+    import brotli
+
     return brotli
 
 
@@ -56,7 +49,7 @@ _HTTPX_DEFAULT = _httpx_default()
 
 def accept_encoding() -> str:
     """What kmdiag's clients announce: only encodings decoded here with a cap."""
-    return "gzip, deflate, br" if _brotli() is not None else "gzip, deflate"
+    return "gzip, deflate, br"
 
 
 class BodyTooLarge(httpx.ReadError):
@@ -145,11 +138,7 @@ class CappedDecoder:
         layers: list[Any] = []
         for e in encodings:
             if e == "br":
-                mod = _brotli()
-                if mod is None:
-                    raise httpx.DecodingError("the answer is brotli-encoded and brotli>=1.2 is not installed",
-                                              request=request)
-                layers.append(_Brotli(mod))
+                layers.append(_Brotli(_brotli()))
             else:
                 layers.append(_Zlib("gzip" if e in ("gzip", "x-gzip") else "deflate"))
         self.layers, self.cap, self.request, self.truncate = layers, cap, request, truncate

@@ -9,10 +9,11 @@ that an upstream one explains stay in the list, marked ``explained_by`` and with
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from kmdiag import registry
+from kmdiag.findings import FindingIndex
 from kmdiag.i18n import T
 from kmdiag.models import CauseMatch, Finding, NextStep, Status
 
@@ -25,50 +26,33 @@ _UPSTREAM_OF = {
 }
 
 
-class FindingIndex:
-    """Read access to findings by id, for cause rules."""
-
-    def __init__(self, findings: Iterable[Finding], options: Mapping[str, Any] | None = None) -> None:
-        self.by_id = {f.id: f for f in findings}
-        self.options = dict(options or {})
-
-    def status(self, check_id: str) -> Status | None:
-        f = self.by_id.get(check_id)
-        return f.status if f else None
-
-    def failed(self, *check_ids: str) -> bool:
-        """True when every named check failed."""
-        return all(self.status(c) == Status.FAIL for c in check_ids)
-
-    def any_failed(self, *check_ids: str) -> list[str]:
-        return [c for c in check_ids if self.status(c) == Status.FAIL]
-
-    def warned(self, *check_ids: str) -> bool:
-        return all(self.status(c) == Status.WARN for c in check_ids)
-
-    def passed(self, *check_ids: str) -> bool:
-        return all(self.status(c) == Status.PASS for c in check_ids)
-
-    def evidence(self, check_id: str) -> dict[str, Any]:
-        f = self.by_id.get(check_id)
-        return f.evidence if f else {}
-
-    def layer_failed(self, layer: str) -> list[str]:
-        return [f.id for f in self.by_id.values() if f.layer == layer and f.status == Status.FAIL]
-
-
 def diagnose(findings: list[Finding], *, command: str, options: Mapping[str, Any] | None = None) -> list[CauseMatch]:
-    registry.load_builtins()
+    """The ranked causes (a crashing rule is left out here; :func:`diagnose_all` also reports it)."""
+    return diagnose_all(findings, command=command, options=options)[0]
+
+
+def diagnose_all(findings: list[Finding], *, command: str,
+                 options: Mapping[str, Any] | None = None) -> tuple[list[CauseMatch], list[Finding]]:
+    """The ranked causes, and one ``error`` finding per cause rule that raised.
+
+    Why a finding and not silence: a rule bug must not hide the other causes, but dropping it quietly
+    would let a run say "no problem" when a cause could not be judged. The finding names the rule, so
+    the report (and the exit code: an error finding makes a clean run inconclusive) shows it.
+    """
+    import kmdiag.causes  # noqa: F401  (registers the cause rules; checks and probes are not needed here)
+
     idx = FindingIndex(findings, options)
     matches: list[tuple[registry.CauseSpec, registry.Match]] = []
+    errors: list[Finding] = []
     for spec in registry.CAUSES.values():
         if command not in spec.commands:
             continue
         try:
             m = spec.rule(idx)
-        except Exception:  # a rule bug must not hide the other causes
+        except Exception as exc:  # a rule bug must not hide the other causes
             if idx.options.get("debug"):
                 raise
+            errors.append(rule_error(spec, exc))
             m = None
         if m is not None and m.confidence > 0:
             matches.append((spec, m))
@@ -97,7 +81,19 @@ def diagnose(findings: list[Finding], *, command: str, options: Mapping[str, Any
         ))
     # Independent causes first by rank; explained ones after every unexplained one.
     out.sort(key=lambda c: c.explained_by is not None)
-    return out
+    return out, errors
+
+
+def rule_error(spec: registry.CauseSpec, exc: Exception) -> Finding:
+    """The visible trace of a cause rule that raised: which rule, and what it raised."""
+    name = getattr(spec.rule, "__qualname__", "") or getattr(spec.rule, "__name__", "rule")
+    return Finding(
+        "diagnosis.rule-" + spec.id.replace(".", "-"), "diagnosis", Status.ERROR,
+        T(zh=f"原因规则 {spec.id}（{name}）", en=f"cause rule {spec.id} ({name})"),
+        T(zh=f"原因规则自身出错，无法判断此原因：{type(exc).__name__}: {exc}",
+          en=f"the cause rule itself failed, so this cause could not be judged: {type(exc).__name__}: {exc}"),
+        {"rule": spec.id, "function": name, "error": repr(exc)[:500]},
+    )
 
 
 def _fmt(v: Any) -> Any:
@@ -123,6 +119,3 @@ def report_status(findings: list[Finding], causes: list[CauseMatch], options: Ma
         return "inconclusive"
     return "ok"
 
-
-def healthy_note() -> T:
-    return T(zh="所有检查均通过。", en="Every check passed.")

@@ -77,10 +77,6 @@ def paren(text: str, lang: str) -> str:
     return f"（{text}）" if lang == "zh" else f" ({text})"
 
 
-def comma(lang: str) -> str:
-    return "，" if lang == "zh" else ", "
-
-
 def listing(items: list[str], lang: str) -> str:
     """A list of names: ``a、b、c`` in Chinese, ``a, b, c`` in English."""
     return ("、" if lang == "zh" else ", ").join(items)

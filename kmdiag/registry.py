@@ -1,8 +1,9 @@
 """The registry of probes, checks and causes.
 
 Built-in families register themselves when their module is imported (``kmdiag.probes``,
-``kmdiag.checks``, ``kmdiag.causes`` import their members explicitly), so the catalogue commands,
-the runner and the tests all see the same set. Ids are public API: duplicates are a bug and raise.
+``kmdiag.checks``, ``kmdiag.causes`` import their members; :func:`kmdiag.plugins.load_builtins`
+imports all three), so the catalogue commands, the runner and the tests all see the same set. This
+module imports none of them: it is the bottom of the plug-in layers. Ids are public API: duplicates are a bug and raise.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from kmdiag.i18n import T
 from kmdiag.models import Measurement, Status
 
 if TYPE_CHECKING:
-    from kmdiag.probes._context import ProbeContext
+    from kmdiag.probes import ProbeContext
     from kmdiag.profile.schema import Profile
 
 ProbeFn = Callable[["ProbeContext"], Awaitable[dict[str, Any]]]
@@ -86,7 +87,7 @@ class Match:
 
 
 if TYPE_CHECKING:
-    from kmdiag.diagnosis import FindingIndex
+    from kmdiag.findings import FindingIndex
 
 CauseRule = Callable[["FindingIndex"], "Match | None"]
 
@@ -165,9 +166,3 @@ def cause(
 
     return deco
 
-
-def load_builtins() -> None:
-    """Import the built-in families so that they register. Cheap: no heavy library is imported."""
-    import kmdiag.causes  # noqa: F401
-    import kmdiag.checks  # noqa: F401
-    import kmdiag.probes  # noqa: F401

@@ -18,11 +18,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from kmdiag import registry
+from kmdiag import plugins, registry
 from kmdiag.i18n import T
 from kmdiag.models import Artifact, Finding, Measurement, Report, Status
-from kmdiag.probes._base import Skip
-from kmdiag.probes._context import PROBE_DEADLINE, ProbeContext
+from kmdiag.probes import PROBE_DEADLINE, ProbeContext, Skip
 from kmdiag.profile.schema import Profile
 from kmdiag.safejson import clip
 
@@ -35,7 +34,7 @@ _RESERVE_S = 0.15
 
 
 def select(command: str, layers: Iterable[str] | None) -> tuple[list[registry.ProbeSpec], list[registry.CheckSpec]]:
-    registry.load_builtins()
+    plugins.load_builtins()
     wanted = set(layers) if layers is not None else None
     probes = [p for p in registry.PROBES.values() if command in p.commands and (wanted is None or p.layer in wanted)]
     checks = [c for c in registry.CHECKS.values() if command in c.commands and (wanted is None or c.layer in wanted)]
@@ -263,9 +262,13 @@ def execute(
     progress: ProgressFn | None = None,
     prepare: Callable[[ProbeContext], Any] | None = None,
     secrets: dict[str, str] | None = None,
+    aio: asyncio.Runner | None = None,
 ) -> tuple[Report, ProbeContext]:
-    """Run one command end to end and build its report (without rendering it)."""
-    from kmdiag.diagnosis import diagnose, report_status
+    """Run one command end to end and build its report (without rendering it).
+
+    ``aio``: run the probes on this event loop (the pre-launch's, where Chromium is already starting;
+    its owner closes it) instead of a fresh one."""
+    from kmdiag.diagnosis import diagnose_all, report_status
 
     started_at = datetime.now(UTC)
     t0 = time.monotonic()
@@ -278,7 +281,7 @@ def execute(
         prepare(ctx)
     interrupted = False
     try:
-        asyncio.run(run_probes(probes, ctx, progress))
+        (aio.run if aio is not None else asyncio.run)(run_probes(probes, ctx, progress))
     except KeyboardInterrupt as exc:  # incl. kmdiag.signals.Terminated (SIGTERM/SIGHUP outside the loop's handlers)
         interrupted = True
         if getattr(exc, "signum", None):
@@ -289,7 +292,8 @@ def execute(
     check_times: dict[str, dict[str, Any]] = {}
     findings = run_checks(checks, ctx.measurements, profile, options, timings=check_times)
     t_diag = time.monotonic()
-    causes = diagnose(findings, command=command, options=options)
+    causes, rule_errors = diagnose_all(findings, command=command, options=options)
+    findings += rule_errors  # a cause rule that raised is an error finding, never silently dropped
     timeline = {  # for renderers only ("_" keys never reach the JSON report)
         "probes": {m.probe: {"start_ms": round((m.started - t0) * 1000, 1) if m.started else None,
                              "ms": m.duration_ms} for m in ctx.measurements.values()},

@@ -49,16 +49,21 @@ async def _binding(page: Any) -> dict[str, Any] | None:
     cdp = await page.context.new_cdp_session(page)
     try:
         target = "document.querySelector('[data-kmdiag-target]')"
-        own = await _listeners(cdp, target, -1) or []  # the button and what is inside it (a <span> label)
         ancestors: list[dict[str, Any]] = []
-        for i in range(1, _DEPTH + 1):
-            expr = f"(() => {{ let e = {target}; for (let k = 0; k < {i}; k++) e = e && e.parentNode; return e; }})()"
-            types = await _listeners(cdp, expr, 0)
+        # All levels asked at once (DevTools answers them in order on one session): two round trips
+        # instead of two per level. Read up to the first level that does not exist, as one by one.
+        exprs = [f"(() => {{ let e = {target}; for (let k = 0; k < {i}; k++) e = e && e.parentNode; return e; }})()"
+                 for i in range(1, _DEPTH + 1)]
+        # own: the button and what is inside it (a <span> label)
+        own_types, *levels, win_types = await asyncio.gather(
+            _listeners(cdp, target, -1), *(_listeners(cdp, e, 0) for e in exprs), _listeners(cdp, "window", 0))
+        own = own_types or []
+        for i, types in enumerate(levels, start=1):
             if types is None:
                 break
             if _CLICKISH & set(types) or "submit" in types:
                 ancestors.append({"level": i, "types": types})
-        win = await _listeners(cdp, "window", 0) or []
+        win = win_types or []
         await cdp.send("Runtime.releaseObjectGroup", {"objectGroup": "kmdiag"})
     finally:
         try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kmdiag.diagnosis import FindingIndex
+from kmdiag.findings import FindingIndex
 from kmdiag.i18n import T
 from kmdiag.registry import Match, Step, cause
 

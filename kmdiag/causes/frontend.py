@@ -8,7 +8,7 @@ doing, so ``button-disabled`` then stays a low-confidence, explained symptom.
 
 from __future__ import annotations
 
-from kmdiag.diagnosis import FindingIndex
+from kmdiag.findings import FindingIndex
 from kmdiag.i18n import T
 from kmdiag.registry import Match, Step, cause
 from kmdiag.words import page_text, quoted

@@ -8,7 +8,7 @@ and browser cause are then symptoms, not causes.
 
 from __future__ import annotations
 
-from kmdiag.diagnosis import FindingIndex
+from kmdiag.findings import FindingIndex
 from kmdiag.i18n import T
 from kmdiag.registry import Match, Step, cause
 

@@ -9,7 +9,7 @@ slow. A shop that answers 5xx is none of these: that is the platform's (causes/p
 from __future__ import annotations
 
 from kmdiag.checks._netcommon import CERT_ZH, err_zh
-from kmdiag.diagnosis import FindingIndex
+from kmdiag.findings import FindingIndex
 from kmdiag.i18n import T
 from kmdiag.registry import Match, Step, cause
 from kmdiag.words import endpoint_zh, message_zh

@@ -8,7 +8,7 @@ arrive (160). Every cause has steps for the shopper, the support agent and the o
 
 from __future__ import annotations
 
-from kmdiag.diagnosis import FindingIndex
+from kmdiag.findings import FindingIndex
 from kmdiag.i18n import T
 from kmdiag.models import Status
 from kmdiag.registry import Match, Step, cause

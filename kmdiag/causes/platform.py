@@ -8,7 +8,7 @@ itself (429, 503 with Retry-After) or its order API is far slower than its stati
 
 from __future__ import annotations
 
-from kmdiag.diagnosis import FindingIndex
+from kmdiag.findings import FindingIndex
 from kmdiag.i18n import T
 from kmdiag.registry import Match, Step, cause
 from kmdiag.words import endpoint_zh, error_kind_zh

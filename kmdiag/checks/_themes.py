@@ -95,15 +95,14 @@ def handler_bound(d: dict[str, Any]) -> bool | None:
     return None if not b else bool(b.get("bound"))
 
 
+def click_sent_order(d: dict[str, Any]) -> bool:
+    """Whether an order request left during the click round (the page's own load does not count)."""
+    return any(o.get("phase") == "click" for o in d.get("order_requests") or [])
+
+
 def script_blocks(d: dict[str, Any]) -> bool:
     """Whether the page's script problems can be why the order does not leave."""
-    from kmdiag.checks.browser import click_sent_order
-
     return not (click_sent_order(d) or page_reacted(d) or handler_bound(d))
-
-
-def click_reached(d: dict[str, Any]) -> bool:
-    return (d.get("state") or {}).get("hit_relation") in ("self", "inside")
 
 
 def messages(d: dict[str, Any]) -> list[dict[str, str]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from kmdiag.checks import _themes
+from kmdiag.checks._themes import click_sent_order
 from kmdiag.i18n import T
 from kmdiag.models import Status
 from kmdiag.registry import CheckContext, CheckResult, check
@@ -23,10 +24,6 @@ _NOISE = ("favicon.ico",)
 
 def page_data(c: CheckContext) -> dict[str, Any]:
     return c.data(PAGE)
-
-
-def click_sent_order(d: dict[str, Any]) -> bool:
-    return any(o.get("phase") == "click" for o in d.get("order_requests") or [])
 
 
 def load_signals(d: dict[str, Any]) -> list[dict[str, Any]]:

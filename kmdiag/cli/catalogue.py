@@ -10,9 +10,9 @@ from kmdiag.models import LAYERS
 
 
 def list_checks(lang: str | None) -> int:
-    from kmdiag import registry
+    from kmdiag import plugins, registry
 
-    registry.load_builtins()
+    plugins.load_builtins()
     lang = lang or default_lang()
     for layer in LAYERS:
         specs = [c for c in registry.CHECKS.values() if c.layer == layer]
@@ -20,13 +20,15 @@ def list_checks(lang: str | None) -> int:
             print(layer)
             for c in sorted(specs, key=lambda c: c.id):
                 print(f"  {c.id:<40} {c.title.get(lang)}  [{', '.join(c.commands)}]")
+                if c.description is not None:  # what the check looks at (kmdiag/checks/_descriptions.py)
+                    print(f"      {c.description.get(lang)}")
     return 0
 
 
 def list_causes(lang: str | None, fmt: str | None) -> int:
-    from kmdiag import registry
+    from kmdiag import plugins, registry
 
-    registry.load_builtins()
+    plugins.load_builtins()
     lang = lang or default_lang()
     causes = sorted(registry.CAUSES.values(), key=lambda c: (c.commands[0], c.priority, c.id))
     if fmt == "json":

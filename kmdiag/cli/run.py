@@ -6,6 +6,7 @@ the report. The demo shop, when asked for, lives exactly as long as the run.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -63,11 +64,46 @@ def parse_layers(only: str | None, skip: str | None) -> list[str] | None:
 
 
 def run_diagnosis(opts: RunOptions) -> int:
-    import time
-
     from kmdiag import clock
 
     started = clock.started()  # --timeout covers start-up, loading, the demo's start and stop, not only the probes
+    pre = _prelaunch(opts)  # first: Playwright's driver boots in its own process while the rest loads
+    try:
+        return _run_diagnosis(opts, started, pre)
+    finally:
+        if pre is not None:  # whatever was started and not handed over (idempotent)
+            pre.close()
+
+
+# Below this --timeout the browser has no time to load a page anyway; the driver booting beside
+# start-up would only take CPU from the probes that can still finish (measured: --timeout 2).
+_PRELAUNCH_MIN_S = 5.0
+
+
+def _prelaunch(opts: RunOptions) -> Any:
+    """A :class:`~kmdiag.browser.prelaunch.Prelaunch` when this run will open the product page."""
+    from kmdiag.browser import prelaunch
+
+    try:
+        layers = parse_layers(opts.only, opts.skip)
+    except UsageError:
+        return None  # reported where it always was
+    if opts.command != "order" or (layers is not None and "browser" not in layers) or not prelaunch.enabled(os.environ):
+        return None
+    if not (opts.demo or opts.url or opts.profile) or opts.timeout < _PRELAUNCH_MIN_S:
+        return None
+    pre = prelaunch.Prelaunch()
+    try:
+        pre.start_driver()
+    except Exception:  # no Playwright here: the browser probe says so itself
+        pre.close()
+        return None
+    return pre
+
+
+def _run_diagnosis(opts: RunOptions, started: float, pre: Any) -> int:
+    import time
+
     from kmdiag import runner
     from kmdiag.cli.target import resolve
     from kmdiag.render import render
@@ -132,6 +168,13 @@ def run_diagnosis(opts: RunOptions) -> int:
             ctx.state["redactor"] = redactor
             if demo is not None:
                 ctx.state["demo"] = demo
+            if pre is not None:
+                # Chromium starts as the probes start (its driver has booted meanwhile), with the arguments
+                # browser.page will ask for: the browser is a child of the run proper, never of start-up.
+                from kmdiag.browser.prelaunch import launch_plan
+
+                pre.launch(launch_plan(options, demo, demo.host_map() if demo is not None else None), 8.0)
+                ctx.state["prelaunch"] = pre
     except BaseException:  # a usage error or Ctrl-C before the run starts: nothing it started outlives it
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -147,7 +190,8 @@ def run_diagnosis(opts: RunOptions) -> int:
         with spinner:
             report, ctx = runner.execute(opts.command, profile, options, layers=layers,
                                          budget=max(0.5, opts.timeout - (time.monotonic() - started) - 0.2),
-                                         progress=spinner.update, prepare=prepare, secrets=secrets)
+                                         progress=spinner.update, prepare=prepare, secrets=secrets,
+                                         aio=pre.runner if pre is not None else None)
         report.meta.setdefault("fail_on", opts.fail_on)
         redactor.add(*ctx.secrets.values())  # secrets a probe learnt during the run
         if opts.evidence:  # before rendering: the bundle rewrites report.artifacts to what it wrote

@@ -9,7 +9,6 @@ set ``demo.vars`` that the demo profile's ``{{placeholders}}`` take.
 from __future__ import annotations
 
 import importlib
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,13 +17,11 @@ from kmdiag import tempdir
 from kmdiag.demo import certs
 from kmdiag.demo.dns_stub import Answer, DnsStub
 from kmdiag.demo.faults import for_command
+from kmdiag.demo.hosts import PAY_HOST, PORTAL_HOST, SHOP_HOST
 from kmdiag.demo.http import App, Request, Response, Server
 from kmdiag.demo.shop import ShopState
+from kmdiag.demo.teardown import teardown
 from kmdiag.errors import UsageError
-
-SHOP_HOST = "shop.kmdiag.test"
-PAY_HOST = "pay.kmdiag.test"
-PORTAL_HOST = "portal.kmdiag.test"
 
 # Layer modules, in set-up order. Each has ``setup(demo)``; each registers its faults on import.
 _MODULES = (
@@ -32,7 +29,7 @@ _MODULES = (
     "kmdiag.demo.page",
     "kmdiag.demo.accounts",
     "kmdiag.demo.netfaults",
-    "kmdiag.demo.gateway",
+    "kmdiag.demo.pay",
 )
 
 
@@ -129,19 +126,7 @@ class DemoShop:
         return self
 
     def stop(self) -> None:
-        for fn in reversed(self.closers):
-            try:
-                fn()
-            except Exception:
-                pass
-        for s in self.servers:
-            try:
-                s.close()
-            except Exception:
-                pass
-        for d in self.dns.values():
-            d.close()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        teardown(self.closers, self.servers, self.dns, self.tmp)
         self.started = False
 
     def __enter__(self) -> DemoShop:

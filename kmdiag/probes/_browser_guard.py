@@ -222,13 +222,17 @@ class Guard:
 
         ``extra_init`` (another init script) goes in the same call: each call is a round trip, and on a
         starved machine round trips are what the budget runs out on."""
-        if not self.submit:
-            await context.expose_binding(BINDING, self.on_script_stop)
-        script = (INIT_SCRIPT if not self.submit else "") + "\n" + extra_init
-        if script.strip():
-            await context.add_init_script(script=script)
-        if route_handler is not None:  # None: the caller routes every request some other way (CDP Fetch)
-            await context.route("**/*", route_handler)
+        import asyncio
+
+        async def scripts() -> None:  # in this order: the init script reports through the binding
+            if not self.submit:
+                await context.expose_binding(BINDING, self.on_script_stop)
+            script = (INIT_SCRIPT if not self.submit else "") + "\n" + extra_init
+            if script.strip():
+                await context.add_init_script(script=script)
+
+        # The route is independent of the scripts: sent beside them; all are in place before any page.
+        await asyncio.gather(scripts(), *([context.route("**/*", route_handler)] if route_handler is not None else []))
 
     def summary(self) -> dict[str, Any]:
         return {"policy": self.policy(), "stopped": self.stopped[:100], "stopped_count": len(self.stopped),

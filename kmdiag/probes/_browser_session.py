@@ -188,8 +188,10 @@ class Session:
                 why = why or "order-request"
             if self.phase == "dblclick":  # the double-click round never sends an order, even with --submit
                 why = why or "order-request"
-                end = time.monotonic() + _ORDER_HOLD_S  # held a while, as a slow server would, then stopped
-                while time.monotonic() < end and not self.closing:
+                # Held a while, as a slow server would, then stopped; no longer than the round itself: once
+                # it has counted (phase "done"), holding only delays the close (quiesce waits for it).
+                end = time.monotonic() + _ORDER_HOLD_S
+                while time.monotonic() < end and not self.closing and self.phase == "dblclick":
                     await asyncio.sleep(0.02)
         if why:
             ok, err = True, None
@@ -240,7 +242,7 @@ class Session:
 
     async def order_outcomes(self) -> None:
         """Fill in status and the API's own code/message for order requests that were really sent."""
-        for i, req in self._req_objs.items():
+        for i, req in list(self._req_objs.items()):  # a late order request may join while one is awaited
             rec = self.orders[i]
             try:
                 resp = await asyncio.wait_for(req.response(), 0.5)

@@ -43,12 +43,21 @@ def filled_selectors(out: dict[str, Any]) -> list[str]:
 
 async def inspect_blockers(ctx: Any, page: Any, out: dict[str, Any], state: dict[str, Any] | None, evaluate: Any) -> None:
     """Whether the button is bound, and what exactly covers it when something does."""
-    if not state or not state.get("present"):
-        return
-    out["binding"] = await listeners.click_binding(page, min(1.5, max(0.2, ctx.remaining() - 2.0)))
-    if state.get("hit_relation") == "other" and state.get("center"):
+    await inspect_cover(ctx, page, out, state, evaluate)
+    await inspect_binding(ctx, page, out, state)
+
+
+async def inspect_cover(ctx: Any, page: Any, out: dict[str, Any], state: dict[str, Any] | None, evaluate: Any) -> None:
+    """What exactly covers the button when something does (before anything of kmdiag's is drawn)."""
+    if state and state.get("present") and state.get("hit_relation") == "other" and state.get("center"):
         c = state["center"]
         out["cover"] = await evaluate(ctx, page, feedback.COVER, [c["x"], c["y"]], 1.0)
+
+
+async def inspect_binding(ctx: Any, page: Any, out: dict[str, Any], state: dict[str, Any] | None) -> None:
+    """Whether the button is bound (DevTools' listener walk: reads only, so it may run beside the picture)."""
+    if state and state.get("present"):
+        out["binding"] = await listeners.click_binding(page, min(1.5, max(0.2, ctx.remaining() - 2.0)))
 
 
 async def watch(ctx: Any, page: Any, evaluate: Any) -> None:

@@ -14,9 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from kmdiag.probes import ProbeContext, Skip
 from kmdiag.probes._account_http import exchange
-from kmdiag.probes._base import Skip
-from kmdiag.probes._context import ProbeContext
 from kmdiag.registry import probe
 from kmdiag.session import auth_parts, token_env_name
 

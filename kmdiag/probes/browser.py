@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from kmdiag import tempdir
+from kmdiag.browser.prelaunch import chromium_ua as _chromium_ua
+from kmdiag.browser.prelaunch import launch_plan
 from kmdiag.models import Artifact
+from kmdiag.probes import ProbeContext
 from kmdiag.probes import _browser_js as js
 from kmdiag.probes import _browser_themes as themes
+from kmdiag.probes._browser_base import _RESERVE_S, _eval, _fill, _safe_eval, _Unresponsive, _within
 from kmdiag.probes._browser_env import host_map_for
+from kmdiag.probes._browser_rounds import _double_click, _screenshot
 from kmdiag.probes._browser_wait import wait_for_button
-from kmdiag.probes._context import ProbeContext
 from kmdiag.registry import probe
 from kmdiag.session import browser_session
 from kmdiag.useragent import browser_user_agent
@@ -32,75 +35,58 @@ from kmdiag.useragent import browser_user_agent
 @probe("browser.page", layer="browser", timeout=15.0)
 async def page_probe(ctx: ProbeContext) -> dict[str, Any]:
     """Open the product page in a real browser, find and click the order button, record what happens."""
-    from playwright.async_api import async_playwright
-
-    from kmdiag.browser.launcher import launch, launch_args
-
     demo = ctx.state.get("demo")
     started = time.monotonic()
+    host_map, map_source = host_map_for(ctx, demo)
+    plan = launch_plan(ctx.options, demo, host_map)
+    pre = ctx.state.get("prelaunch")  # Chromium started while the run started (_browser_prelaunch.py)
+    launched = await pre.take(plan, _within(ctx, 8.0)) if pre is not None else None
+    if launched is not None:
+        return await _use(ctx, launched, started, 0, map_source, pre.user_agent, pre.marks)
+    from playwright.async_api import async_playwright
+
+    from kmdiag.browser.launcher import launch
+
     async with async_playwright() as pw:
         driver_ms = int((time.monotonic() - started) * 1000)
-        host_map, map_source = host_map_for(ctx, demo)
-        spki: list[str] = []
-        if demo is not None:
-            from kmdiag.demo.certs import spki_sha256_b64
-
-            spki = [spki_sha256_b64(demo.leaf.cert_pem)]
-        environ = ctx.opt("environ") or os.environ
-        # Demo and test runs: Chromium resolves only the test hosts (KMDIAG_BROWSER_LOCKDOWN=1 is set
-        # by the test suite, so even URL runs against loopback pages send nothing anywhere else).
-        lockdown = demo is not None or bool(ctx.opt("browser_lockdown")) or environ.get("KMDIAG_BROWSER_LOCKDOWN") == "1"
-        args = launch_args(host_map=host_map, lockdown=lockdown, trusted_spki=spki)
-        launched = await launch(pw, explicit=ctx.opt("browser_path"), environ=environ, args=args,
-                                timeout_s=_within(ctx, 8.0))
-        if not launched.ok:
-            assert launched.message is not None
-            return {"launched": False, "unavailable": launched.message.as_dict(), "tried": launched.tried}
-        browser = launched.browser
-        cand = launched.candidate
-        data: dict[str, Any] = {
-            "launched": True,
-            "browser": {"name": browser.browser_type.name, "version": browser.version, "how": cand.kind if cand else None,
-                        "executable": cand.describe() if cand else None},
-            "launch_ms": int((time.monotonic() - started) * 1000),
-            "driver_ms": driver_ms,
-            "resolver_rules_from": map_source,
-            "submit": bool(ctx.opt("submit")),
-        }
-        try:
-            data.update(await _visit(ctx, browser))
-            data["visit_ms"] = int((time.monotonic() - started) * 1000) - data["launch_ms"]
-        finally:
-            try:
-                await asyncio.wait_for(browser.close(), max(0.3, min(2.0, ctx.remaining() - 0.1)))
-            except Exception:
-                pass
-            guard = ctx.state.get("browser_guard")
-            if guard is not None:  # again after the close: a stop while closing is in the record too
-                data["guard"] = guard.summary()
-    return data
+        args, explicit, environ = plan
+        launched = await launch(pw, explicit=explicit, environ=environ, args=list(args), timeout_s=_within(ctx, 8.0))
+        return await _use(ctx, launched, started, driver_ms, map_source, None, None)
 
 
-# Kept back from every step for the wrap-up (closing the browser, returning what was seen), so that a
-# page that hangs or spins is reported by this probe instead of the probe being cut off by the runner.
-_RESERVE_S = 1.2
-
-
-def _within(ctx: ProbeContext, wanted: float, reserve: float = _RESERVE_S) -> float:
-    """``wanted`` seconds, or what is left of this probe less the wrap-up reserve (never below 0.1 s)."""
-    return max(0.1, min(wanted, ctx.remaining() - reserve))
-
-
-class _Unresponsive(Exception):
-    """The page stopped answering the browser (a script that never yields): the visit ends here."""
-
-
-async def _eval(ctx: ProbeContext, page: Any, expr: str, arg: Any = None, wanted: float = 3.0) -> Any:
-    """``page.evaluate`` with an end: Playwright's own has none, and a spinning script blocks it forever."""
+async def _use(ctx: ProbeContext, launched: Any, started: float, driver_ms: int, map_source: str | None,
+               user_agent: str | None, pre_marks: dict[str, int] | None) -> dict[str, Any]:
+    """The visit in a launched browser, which is closed afterwards (bounded: a hung page cannot keep it)."""
+    if not launched.ok:
+        assert launched.message is not None
+        return {"launched": False, "unavailable": launched.message.as_dict(), "tried": launched.tried}
+    browser = launched.browser
+    cand = launched.candidate
+    data: dict[str, Any] = {
+        "launched": True,
+        "browser": {"name": browser.browser_type.name, "version": browser.version, "how": cand.kind if cand else None,
+                    "executable": cand.describe() if cand else None},
+        "launch_ms": int((time.monotonic() - started) * 1000),
+        "driver_ms": driver_ms,
+        "resolver_rules_from": map_source,
+        "submit": bool(ctx.opt("submit")),
+    }
+    if pre_marks is not None:  # started before the probe: when (ms after the run's start) it was ready
+        data["prelaunched"] = dict(pre_marks)
+    if user_agent:
+        ctx.state["chromium_ua"] = (browser, user_agent)
     try:
-        return await asyncio.wait_for(page.evaluate(expr, arg), _within(ctx, wanted))
-    except TimeoutError:
-        raise _Unresponsive from None
+        data.update(await _visit(ctx, browser))
+        data["visit_ms"] = int((time.monotonic() - started) * 1000) - data["launch_ms"]
+    finally:
+        try:
+            await asyncio.wait_for(browser.close(), max(0.3, min(2.0, ctx.remaining() - 0.1)))
+        except Exception:
+            pass
+        guard = ctx.state.get("browser_guard")
+        if guard is not None:  # again after the close: a stop while closing is in the record too
+            data["guard"] = guard.summary()
+    return data
 
 
 async def _visit(ctx: ProbeContext, browser: Any, context: Any = None, guard: Any = None) -> dict[str, Any]:
@@ -114,6 +100,7 @@ async def _visit(ctx: ProbeContext, browser: Any, context: Any = None, guard: An
     order = ctx.profile.order
     url = ctx.profile.url(order.product_url)
     parts = urlsplit(url)
+    t_setup = time.monotonic()
     ev_dir = ctx.opt("evidence_dir")
     # Raw HAR / console / trace may hold cookies: a private (0700) temp dir, only when asked for;
     # kmdiag/evidence.py redacts and copies them from ctx.state["browser_files"].
@@ -130,7 +117,9 @@ async def _visit(ctx: ProbeContext, browser: Any, context: Any = None, guard: An
         kw["record_har_path"] = str(raw_dir / "order.har")
     own_context = context is None
     if context is None:
-        kw["user_agent"] = browser_user_agent(await _chromium_ua(browser, _within(ctx, 1.5)))
+        known = ctx.state.get("chromium_ua")  # asked by the pre-launch while nothing waited for it
+        ua = known[1] if known and known[0] is browser else await _chromium_ua(browser, _within(ctx, 1.5))
+        kw["user_agent"] = browser_user_agent(ua)
         context = await browser.new_context(**kw)
     else:  # a context made elsewhere (the user's own browser profile): kmdiag's name goes in as a header
         kw["user_agent"] = browser_user_agent(await _chromium_ua(context.browser, _within(ctx, 1.5)))
@@ -159,7 +148,8 @@ async def _visit(ctx: ProbeContext, browser: Any, context: Any = None, guard: An
     if guard is not None:  # the caller routes every request through session.route its own way
         await guard(page, s)
     out: dict[str, Any] = {"url": f"{parts.scheme}://{parts.netloc}{parts.path}", "order_rule": order.order_request,
-                           "logged_in": bool(headers or jar), "user_agent": kw["user_agent"]}
+                           "logged_in": bool(headers or jar), "user_agent": kw["user_agent"],
+                           "setup_ms": int((time.monotonic() - t_setup) * 1000)}  # context, guard, page
     try:
         out.update(await _steps(ctx, page, s))
     finally:
@@ -237,12 +227,18 @@ async def _inspect_and_click(ctx: ProbeContext, page: Any, s: Any, out: dict[str
     button, captcha = out["button"], out["captcha"]
     out["fill"] = await _fill(page, order.fill)
     await themes.fill_buyer(ctx, page, out, _eval)  # what a buyer fills beyond the profile's fields
-    out["inputs_before"] = await _eval(ctx, page, js.INPUTS, list(order.fill))
-    state = await _eval(ctx, page, js.BUTTON_STATE) if button.get("found") else None
+    # Read-only looks that do not need each other's answer are sent together (evaluations on one page
+    # run in the order they were sent): one round trip instead of two on a starved machine.
+    out["inputs_before"], state = await asyncio.gather(
+        _eval(ctx, page, js.INPUTS, list(order.fill)), _eval(ctx, page, js.BUTTON_STATE) if button.get("found") else _none())
     out["state"] = state
-    await themes.inspect_blockers(ctx, page, out, state, _eval)
+    await themes.inspect_cover(ctx, page, out, state, _eval)
+    # The picture beside the listener walk: DevTools only reads listeners, and the outline changes
+    # no listener, so neither changes what the other sees.
+    _, out["screenshot"] = await asyncio.gather(
+        themes.inspect_binding(ctx, page, out, state),
+        _screenshot(ctx, page, state, list(order.fill) + themes.filled_selectors(out)))
     mark("inspected")
-    out["screenshot"] = await _screenshot(ctx, page, state, list(order.fill) + themes.filled_selectors(out))
     mark("screenshot")
     reason = None
     if not button.get("found"):
@@ -280,29 +276,8 @@ async def _inspect_and_click(ctx: ProbeContext, page: Any, s: Any, out: dict[str
     return out
 
 
-async def _chromium_ua(browser: Any, within_s: float) -> str:
-    """Chromium's own User-Agent (from the browser, not guessed), to which kmdiag's name is appended.
-
-    Bounded by what the probe has left: on a starved machine a plain UA (still naming kmdiag) is
-    better than a visit cut off by the budget."""
-    async def ask() -> str:
-        cdp = await browser.new_browser_cdp_session()
-        ver = await cdp.send("Browser.getVersion")
-        try:
-            await cdp.detach()
-        except Exception:
-            pass
-        return str(ver.get("userAgent") or "")
-
-    try:
-        return await asyncio.wait_for(ask(), max(0.1, within_s))
-    except Exception:  # not Chromium, no CDP, or no time: a plain UA still names kmdiag
-        version = getattr(browser, "version", None) or "0"
-        return f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{version} Safari/537.36"
-
-
-_DBL_WAIT_S = 0.45  # for the first order request of the double click
-_DBL_SECOND_S = 0.15  # then for a second one: both clicks were handled before dblclick() returned
+async def _none() -> None:
+    return None
 
 
 def _load_timeout(ctx: ProbeContext) -> float:
@@ -313,91 +288,6 @@ def _load_timeout(ctx: ProbeContext) -> float:
     """
     b = ctx.profile.network.budgets
     return max(3.0, min(8.0, (3 * b.ttfb_ms + b.connect_ms + b.tls_ms) / 1000))
-
-
-async def _safe_eval(ctx: ProbeContext, page: Any, expr: str, arg: Any, default: Any) -> Any:
-    """Evaluate after the click, when the page may be navigating away (its context destroyed)."""
-    try:
-        return await asyncio.wait_for(page.evaluate(expr, arg), _within(ctx, 1.0))
-    except Exception:  # TimeoutError too: a page that stopped answering
-        return default
-
-
-async def _fill(page: Any, fill: dict[str, str]) -> list[dict[str, Any]]:
-    """Fill the fields one after another (concurrent fills would type into whichever has focus)."""
-    res = []
-    for sel, value in fill.items():
-        try:
-            await page.fill(sel, value, timeout=600)
-            res.append({"selector": sel, "filled": True})
-        except Exception as exc:
-            res.append({"selector": sel, "filled": False, "error": str(exc).splitlines()[0][:160]})
-    return res
-
-
-async def _screenshot(ctx: ProbeContext, page: Any, state: dict[str, Any] | None, fill_sels: list[str]) -> str | None:
-    """The product page with the button outlined (and what covers it, in another colour)."""
-    ev = ctx.opt("evidence_dir")
-    directory = Path(ev) if ev else Path(tempdir.mkdtemp("shot-"))  # removed at the run's end
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "order-page.png"
-    cover = None
-    if state and state.get("hit_relation") == "other":
-        cover = (state.get("hit") or {}).get("box")
-    try:
-        zh = ctx.options.get("lang") == "zh"  # the picture's labels speak the report's language
-        labels = ["下单按钮", "遮挡按钮的元素"] if zh else ["order button", "covering element"]
-        await _eval(ctx, page, js.OUTLINE, [state.get("box") if state else None, cover, labels], 1.0)
-        masks = [page.locator(sel) for sel in fill_sels]  # the shopper's phone/e-mail never lands in a picture
-        await page.screenshot(path=str(path), mask=masks, mask_color="#8b949e", timeout=_within(ctx, 2.0) * 1000)
-        await _eval(ctx, page, js.REMOVE_OUTLINE, None, 1.0)
-    except Exception:  # _Unresponsive included: a picture is not worth the rest of the visit
-        return None
-    if ctx.options.get("lang") == "zh":
-        desc = "商品页，已框出下单按钮" if state else "浏览器中看到的商品页"
-    else:
-        desc = "product page, order button outlined" if state else "product page as the browser showed it"
-    ctx.artifacts.append(Artifact("screenshot", str(path), desc))
-    return str(path)
-
-
-async def _double_click(ctx: ProbeContext, page: Any, s: Any, url: str, navigated: bool) -> dict[str, Any]:
-    """Double-click the button once and count the order requests that leave (each is stopped)."""
-
-    order = ctx.profile.order
-    state = await _safe_eval(ctx, page, js.BUTTON_STATE, None, {})
-    if navigated or not state.get("present") or state.get("disabled") or not state.get("visible"):
-        s.phase = "reload"
-        await page.goto(url, wait_until="load", timeout=_within(ctx, 4.0) * 1000)
-        await s.settle(1.0)
-        await _eval(ctx, page, js.FIND_BUTTON, order.button)
-        await _fill(page, order.fill)
-        await themes.refill(ctx, page, _eval)
-        state = await _eval(ctx, page, js.BUTTON_STATE)
-    if not state.get("present") or not state.get("visible") or state.get("disabled"):
-        return {"attempted": False}
-    s.phase = "dblclick"
-    c = state["center"]
-    try:
-        await asyncio.wait_for(page.mouse.dblclick(c["x"], c["y"]), _within(ctx, 2.0))
-    except TimeoutError:
-        return {"attempted": True, "hung": True, "order_requests": len([o for o in s.orders if o["phase"] == "dblclick"])}
-    # mouse.dblclick returns once the page has handled both clicks; their fetches reach the route
-    # soon after (the route holds each one a while, as a slow server would, then stops it). The
-    # wait ends early on a second request; on a busy machine the relay may take a few hundred ms.
-    start = time.monotonic()
-    first_at = None
-    while time.monotonic() - start < _DBL_WAIT_S:
-        n = len([o for o in s.orders if o["phase"] == "dblclick"])
-        if n >= 2:
-            break
-        if n == 1 and first_at is None:
-            first_at = time.monotonic()
-        if first_at is not None and time.monotonic() - first_at > _DBL_SECOND_S:
-            break
-        await asyncio.sleep(0.02)
-    s.phase = "done"
-    return {"attempted": True, "order_requests": len([o for o in s.orders if o["phase"] == "dblclick"])}
 
 
 @probe("browser.installed", layer="browser", timeout=4.0)

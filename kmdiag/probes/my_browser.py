@@ -20,8 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kmdiag.browser.compare import outcome, worse
-from kmdiag.probes._base import Skip
-from kmdiag.probes._context import ProbeContext
+from kmdiag.probes import ProbeContext, Skip
 from kmdiag.registry import probe
 
 # Runs before the page's own scripts on every page of the rerun: the site's storage is empty, as after

@@ -13,8 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kmdiag.i18n import T
-from kmdiag.probes._base import Skip
-from kmdiag.probes._context import ProbeContext
+from kmdiag.probes import ProbeContext, Skip
 from kmdiag.probes._netdns import addresses
 from kmdiag.probes._nethttp import ssl_context
 from kmdiag.probes._nettls import tcp_connect, tls_handshake

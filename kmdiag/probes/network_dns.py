@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from kmdiag.probes._context import ProbeContext
+from kmdiag.probes import ProbeContext
 from kmdiag.probes._netdns import lookup, user_servers
 from kmdiag.probes._netutil import hosts_for, is_ip, short_timeout, split_hostport
 from kmdiag.registry import probe

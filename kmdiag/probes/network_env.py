@@ -14,9 +14,7 @@ import time
 from typing import Any
 
 from kmdiag.i18n import T
-from kmdiag.probes import _netproxy
-from kmdiag.probes._base import Skip
-from kmdiag.probes._context import ProbeContext
+from kmdiag.probes import ProbeContext, Skip, _netproxy
 from kmdiag.probes._nethttp import fetch, make_pool, ssl_context, user_route
 from kmdiag.probes._netutil import exc_kind, exc_text, short_timeout, url_host, url_port
 from kmdiag.registry import probe

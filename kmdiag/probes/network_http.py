@@ -13,7 +13,7 @@ import asyncio
 import time
 from typing import Any
 
-from kmdiag.probes._context import ProbeContext
+from kmdiag.probes import ProbeContext
 from kmdiag.probes._netdns import addresses
 from kmdiag.probes._nethttp import fetch, make_pool, ssl_context, user_route
 from kmdiag.probes._netproxy import proxy_for

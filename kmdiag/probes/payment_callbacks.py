@@ -20,8 +20,7 @@ from urllib.parse import urlsplit
 
 from kmdiag.i18n import T
 from kmdiag.ids import fill
-from kmdiag.probes._base import Skip
-from kmdiag.probes._context import ProbeContext
+from kmdiag.probes import ProbeContext, Skip
 from kmdiag.probes._payment import admin_headers, client, json_body, net_error, now, order_id
 from kmdiag.registry import probe
 

@@ -14,8 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from kmdiag.ids import fill
-from kmdiag.probes._base import Skip
-from kmdiag.probes._context import ProbeContext
+from kmdiag.probes import ProbeContext, Skip
 from kmdiag.probes._payment import client, field, net_error, now, order_id
 from kmdiag.registry import probe
 

@@ -10,8 +10,7 @@ from typing import Any
 
 from kmdiag.i18n import T
 from kmdiag.payment.shop_order import read_order
-from kmdiag.probes._base import Skip
-from kmdiag.probes._context import ProbeContext
+from kmdiag.probes import ProbeContext, Skip
 from kmdiag.probes._payment import client, now, order_id
 from kmdiag.registry import probe
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from kmdiag.i18n import T
-from kmdiag.probes._base import Skip
-from kmdiag.probes._context import ProbeContext
+from kmdiag.probes import ProbeContext, Skip
 from kmdiag.probes._payment import client, now, order_id
 from kmdiag.registry import probe
 

@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from kmdiag.apireply import configured, judge
-from kmdiag.probes._context import ProbeContext
+from kmdiag.probes import ProbeContext
 from kmdiag.probes._nethttp import fetch, fetch_follow, make_pool, ssl_context, user_route
 from kmdiag.probes._netutil import order_api_url, series_timeout
 from kmdiag.registry import probe

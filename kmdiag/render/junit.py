@@ -42,8 +42,10 @@ def render(report: Report, *, lang: str, redactor: Redactor, **_: Any) -> str:
     fail_on_warn = report.meta.get("fail_on") == "warn"
     root = ET.Element("testsuites", name=x(f"kmdiag {report.command} ({report.profile})"))
     totals: dict[str, Any] = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "ms": 0}
-    suites = [(f"kmdiag.{layer}", fs) for layer, fs in c.by_layer(report)]
-    for i, (name, fs) in enumerate(suites + [("kmdiag.diagnosis", [])]):
+    suites = [(f"kmdiag.{layer}", fs) for layer, fs in c.by_layer(report) if layer != "diagnosis"]
+    # A cause rule that raised (layer "diagnosis") is a case of the diagnosis suite, not a second one.
+    rule_errors = [f for f in report.findings if f.layer == "diagnosis"]
+    for i, (name, fs) in enumerate(suites + [("kmdiag.diagnosis", rule_errors)]):
         suite = ET.SubElement(root, "testsuite", name=name, id=str(i), package="kmdiag", hostname="localhost",
                               timestamp=_timestamp(report.started_at))
         if i == 0:
@@ -57,7 +59,7 @@ def render(report: Report, *, lang: str, redactor: Redactor, **_: Any) -> str:
         own = c.case_ms(report, fs)
         for f in fs:
             _case(suite, report, f, lang, redactor, n, fail_on_warn, own.get(f.id, f.duration_ms))
-        if fs:  # a suite's time is its layer's wall time, not the sum of checks that shared probes
+        if fs and name != "kmdiag.diagnosis":  # a layer's wall time, not the sum of checks that shared probes
             n["ms"] = c.layer_wall_ms(report, fs)
         suite.set("tests", str(n["tests"]))
         suite.set("failures", str(n["failures"]))

@@ -82,7 +82,7 @@ def _start_demo(entry: ProfileEntry) -> tuple[Any, list[str]]:
     demo = DemoShop(entry.demo.faults, command=entry.demo.command).start()
     lost: list[str] = []
     if entry.demo.seed_orders:
-        from kmdiag.demo import gateway
+        from kmdiag.demo.pay.seed import seed_orders
 
-        lost = gateway.seed_orders(demo, entry.demo.seed_orders, entry.demo.seed_lost, seed=0)
+        lost = seed_orders(demo, entry.demo.seed_orders, entry.demo.seed_lost, seed=0)
     return demo, lost

@@ -48,9 +48,9 @@ class Exporter:
         self._reload_lock = threading.Lock()
         self.httpd: ThreadingHTTPServer | None = None
         self._retired: list[Runtime] = []
-        from kmdiag import registry
+        from kmdiag import plugins
 
-        registry.load_builtins()  # once, before threads race to import the probe modules
+        plugins.load_builtins()  # once, before threads race to import the probe modules
 
     # -- configuration ---------------------------------------------------------------------
     def reload(self) -> bool:

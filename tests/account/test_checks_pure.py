@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kmdiag import registry
+from kmdiag import plugins, registry
 from kmdiag.checks._account_map import as_bool, interpret, match_code, order_answers, same_region
 from kmdiag.diagnosis import diagnose
 from kmdiag.models import Measurement, Status
@@ -39,7 +39,7 @@ def me(data: dict[str, Any] | None = None, status: int = 200, **kw: Any) -> dict
 
 
 def run(measurements: dict[str, dict[str, Any]]) -> tuple[dict[str, Status], list[str]]:
-    registry.load_builtins()
+    plugins.load_builtins()
     ms = {k: Measurement(k, data=v) for k, v in measurements.items()}
     checks = [c for c in registry.CHECKS.values() if c.layer == "account"]
     findings = run_checks(checks, ms, PROFILE, {})
@@ -99,7 +99,7 @@ def test_account_cause_explains_front_end_symptom(monkeypatch: pytest.MonkeyPatc
     from kmdiag.i18n import T
     from kmdiag.registry import Match
 
-    registry.load_builtins()
+    plugins.load_builtins()
     fake = "frontend.test-silent-button"
     spec = registry.CauseSpec(fake, "frontend", 52, T(zh="按钮被禁用", en="button disabled"), T(zh="x", en="x"), (),
                               lambda idx: Match(0.95, ["browser.button-enabled"]))

@@ -86,7 +86,7 @@ def test_typed_token_joins_the_redactor(monkeypatch: pytest.MonkeyPatch, tmp_pat
     seen: dict[str, Any] = {}
 
     def fake_execute(command, profile, options, *, budget, layers, progress, prepare, secrets):  # noqa: ANN001
-        from kmdiag.probes._context import ProbeContext
+        from kmdiag.probes import ProbeContext
 
         ctx = ProbeContext(profile=profile, options=options, deadline=0, secrets=dict(secrets))
         prepare(ctx)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from kmdiag import registry
+from kmdiag import plugins, registry
 from kmdiag.diagnosis import diagnose
 from kmdiag.i18n import T
 from kmdiag.models import Finding, Measurement, Status
@@ -37,7 +37,7 @@ def profile(**order: Any) -> Profile:
 
 
 def browser_checks() -> list[registry.CheckSpec]:
-    registry.load_builtins()
+    plugins.load_builtins()
     return [c for c in registry.CHECKS.values() if c.layer == "browser"]
 
 
@@ -138,7 +138,7 @@ def test_no_browser_is_an_error_with_the_message_and_skips_the_rest() -> None:
 
 
 def test_every_browser_text_is_bilingual() -> None:
-    registry.load_builtins()
+    plugins.load_builtins()
     for c in registry.CAUSES.values():
         if c.layer in ("frontend", "client"):
             for t in (c.title, c.explanation, *(s.text for s in c.steps)):

@@ -11,7 +11,7 @@ import pytest
 
 from kmdiag.demo.http import Request, Response
 from kmdiag.demo.runtime import DemoShop
-from kmdiag.probes._context import ProbeContext
+from kmdiag.probes import ProbeContext
 from kmdiag.probes.browser import page_probe
 from kmdiag.profile.schema import Order, Profile
 from tests.browser.pages import serve

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from kmdiag.probes._context import ProbeContext
+from kmdiag.probes import ProbeContext
 from kmdiag.probes.browser import page_probe
 from kmdiag.profile.schema import Order, Payment, Profile
 from tests.browser.counting import counting, cpu_load

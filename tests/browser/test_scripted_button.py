@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from kmdiag.demo.dns_stub import Answer, DnsStub
-from kmdiag.probes._context import ProbeContext
+from kmdiag.probes import ProbeContext
 from kmdiag.probes.browser import page_probe
 from kmdiag.profile.schema import Order, Profile
 from tests.browser.counting import counting, cpu_load
@@ -159,7 +159,7 @@ def test_a_refusal_inside_http_200_is_read_with_the_shops_words(cli, tmp_path: P
 
 def test_a_button_built_from_a_held_back_post_says_so() -> None:
     """Without the read allow-list the guard stops the page's POSTs (default deny); the finding says it."""
-    from kmdiag import registry
+    from kmdiag import plugins, registry
     from kmdiag.models import Measurement
     from kmdiag.runner import run_checks
 
@@ -170,7 +170,7 @@ def test_a_button_built_from_a_held_back_post_says_so() -> None:
         time.sleep(0.2)
         assert shop.writes() == []
     assert not data["button"]["found"]
-    registry.load_builtins()
+    plugins.load_builtins()
     checks = [c for c in registry.CHECKS.values() if c.layer == "browser"]
     f = {x.id: x for x in run_checks(checks, {"browser.page": Measurement("browser.page", data)}, prof, {})}
     found = f["browser.button-found"]

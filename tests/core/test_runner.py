@@ -8,8 +8,7 @@ import time
 from kmdiag import registry
 from kmdiag.i18n import T
 from kmdiag.models import Measurement, Status
-from kmdiag.probes._base import Skip
-from kmdiag.probes._context import ProbeContext
+from kmdiag.probes import ProbeContext, Skip
 from kmdiag.profile.loader import parse_profile
 from kmdiag.runner import run_checks, run_probes
 

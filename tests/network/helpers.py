@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kmdiag import registry
+from kmdiag import plugins, registry
 from kmdiag.diagnosis import diagnose
 from kmdiag.models import Finding, Measurement, Status
 from kmdiag.profile.schema import Profile
@@ -18,7 +18,7 @@ def profile(**network: Any) -> Profile:
 def run_check(check_id: str, data: dict[str, dict[str, Any]], prof: Profile | None = None,
               findings: dict[str, Any] | None = None) -> tuple[Status, dict[str, Any], str]:
     """(status, evidence, english summary) of one check on literal probe data."""
-    registry.load_builtins()
+    plugins.load_builtins()
     spec = registry.CHECKS[check_id]
     ms = {k: Measurement(k, data=v) for k, v in data.items()}
     ctx = registry.CheckContext(measurements=ms, profile=prof or profile(), options={}, findings=findings or {})
@@ -27,7 +27,7 @@ def run_check(check_id: str, data: dict[str, dict[str, Any]], prof: Profile | No
 
 
 def finding(check_id: str, st: str, **evidence: Any) -> Finding:
-    registry.load_builtins()
+    plugins.load_builtins()
     spec = registry.CHECKS[check_id]
     return Finding(check_id, spec.layer, Status(st), spec.title, spec.title, evidence)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kmdiag import registry
+from kmdiag import plugins, registry
 from kmdiag.diagnosis import diagnose
 from tests.network.helpers import finding, top
 
@@ -12,7 +12,7 @@ NETWORK_IDS = {"network.dns-failure", "network.dns-hijack", "network.unreachable
 
 
 def test_every_contract_id_is_registered_with_bilingual_text_in_range() -> None:
-    registry.load_builtins()
+    plugins.load_builtins()
     for cid in NETWORK_IDS | {"platform.down", "platform.overloaded"}:
         spec = registry.CAUSES[cid]
         lo, hi = (10, 29) if spec.layer == "network" else (30, 39)

@@ -11,7 +11,7 @@ import pytest
 from kmdiag import runner
 from kmdiag.demo.netservers import NetLoop, _bridge
 from kmdiag.models import Status
-from kmdiag.probes._context import ProbeContext
+from kmdiag.probes import ProbeContext
 from kmdiag.probes._nethttp import fetch, make_pool, ssl_context
 from kmdiag.probes._nettls import tls_handshake
 from kmdiag.probes.network_dns import dns_probe

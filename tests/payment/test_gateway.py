@@ -7,9 +7,10 @@ import time
 
 import pytest
 
-from kmdiag.demo.gateway import gateway_of, seed_orders
 from kmdiag.demo.http import Response
-from kmdiag.demo.payshop import shop_of
+from kmdiag.demo.pay.gateway import gateway_of
+from kmdiag.demo.pay.seed import seed_orders
+from kmdiag.demo.pay.shop import shop_of
 from kmdiag.demo.runtime import DemoShop
 from kmdiag.payment.net import async_client
 from kmdiag.payment.providers import make_provider

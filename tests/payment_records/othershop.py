@@ -21,7 +21,7 @@ PID = "1001"
 
 
 def rsa_pair() -> tuple[str, str]:
-    from kmdiag.demo.alipay_demo import _pair
+    from kmdiag.demo.pay.keys import rsa_pair as _pair
 
     return _pair()
 

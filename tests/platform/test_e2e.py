@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kmdiag.probes._context import ProbeContext
+from kmdiag.probes import ProbeContext
 from kmdiag.probes.platform import platform_probe
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kmdiag import registry
+from kmdiag import plugins, registry
 from kmdiag.i18n import T
 from kmdiag.models import Status
 from tests.reports.test_renderers import _assert_junit_shape
@@ -23,7 +23,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 @pytest.fixture
 def fake_check(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Status]]:
     """One extra check in the payment command's 'platform' layer whose status the test picks."""
-    registry.load_builtins()
+    plugins.load_builtins()
     want = {"status": Status.WARN}
 
     def fn(c: registry.CheckContext) -> registry.CheckResult:
@@ -75,7 +75,7 @@ def test_lang_switches_every_format_through_the_cli(cli, fmt: str) -> None:
         assert code in (0, 1, 3), err
         outs[lang] = html.unescape(re.sub(r"\\(.)", r"\1", out)) if fmt in ("markdown", "html") else out
     assert CJK.search(outs["zh"]), fmt
-    registry.load_builtins()
+    plugins.load_builtins()
     titles = [c.title for c in registry.CHECKS.values() if "payment" in c.commands and c.title.zh in outs["zh"]]
     assert titles, fmt
     for t in titles:

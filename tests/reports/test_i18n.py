@@ -29,11 +29,11 @@ def only_placeholders(text: str) -> bool:
 
 
 def catalogue() -> Iterator[tuple[str, T]]:
-    from kmdiag import registry
+    from kmdiag import plugins, registry
     from kmdiag.demo.faults import FAULTS
     from kmdiag.demo.runtime import load_modules
 
-    registry.load_builtins()
+    plugins.load_builtins()
     load_modules()
     for c in registry.CHECKS.values():
         yield f"check {c.id} title", c.title

@@ -10,7 +10,6 @@ re-rooted onto the demo exactly as a user's URL re-roots it (``profile.loader.re
 from __future__ import annotations
 
 import secrets as _secrets
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +24,7 @@ from kmdiag.demo.acgfaka.proxy import proxy_app
 from kmdiag.demo.acgfaka.store import Store
 from kmdiag.demo.dns_stub import Answer, DnsStub
 from kmdiag.demo.http import App, Request, Response, Server
+from kmdiag.demo.teardown import teardown
 from kmdiag.errors import UsageError
 
 SHOP_HOST = "faka.kmdiag.test"
@@ -75,7 +75,7 @@ class AcgFakaDemo:
         return self
 
     def _start(self) -> None:
-        from kmdiag.demo.gateway import Gateway
+        from kmdiag.demo.pay.gateway import Gateway
 
         _, ca_key, ca_cert = certs.make_ca("kmdiag Demo Root CA", self.tmp, "demo-ca")
         self.leaf = certs.make_leaf([SHOP_HOST, "127.0.0.1"], ca_key, ca_cert, self.tmp, "shop")  # the browser probe pins it
@@ -152,20 +152,7 @@ class AcgFakaDemo:
         return {SHOP_HOST: Answer(a=["127.0.0.1"]), PAY_HOST: Answer(a=["127.0.0.1"])}
 
     def stop(self) -> None:
-        for fn in reversed(self.closers):
-            try:
-                fn()
-            except Exception:
-                pass
-        for s in self.servers:
-            try:
-                s.close()
-            except Exception:
-                pass
-        for d in self.dns.values():
-            d.close()
-        self.servers, self.closers, self.dns = [], [], {}
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        teardown(self.closers, self.servers, self.dns, self.tmp)
         self.started = False
 
     def __enter__(self) -> AcgFakaDemo:

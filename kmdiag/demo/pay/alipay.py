@@ -14,10 +14,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from kmdiag.demo.http import Request, Response
+from kmdiag.demo.pay import shop as payshop
+from kmdiag.demo.pay.keys import rsa_pair
 from kmdiag.payment.providers import alipay
 
 if TYPE_CHECKING:
-    from kmdiag.demo.gateway import Gateway, GwOrder
+    from kmdiag.demo.pay.gateway import Gateway, GwOrder
     from kmdiag.demo.runtime import DemoShop
 
 APP_ID = "2021000000000001"
@@ -26,23 +28,12 @@ NOTIFY_PATH = "/pay/alipay/notify_url"
 SCHEDULE = (0, 240, 840, 1440, 5040, 12240, 33840, 87840)
 
 
-def _pair() -> tuple[str, str]:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    k = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    priv = k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                           serialization.NoEncryption()).decode()
-    pub = k.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    return priv, pub
-
-
 class AlipayKeys:
     """Made lazily (RSA generation costs ~100 ms), only when the Alipay scenario is played or queried."""
 
     def __init__(self) -> None:
-        self.ali_priv, self.ali_pub = _pair()
-        self.app_priv, self.app_pub = _pair()
+        self.ali_priv, self.ali_pub = rsa_pair()
+        self.app_priv, self.app_pub = rsa_pair()
 
 
 def keys_of(gw: Gateway) -> AlipayKeys:
@@ -78,7 +69,7 @@ def send_notify(gw: Gateway, o: GwOrder, client: Any) -> dict[str, Any]:
 
 def install(demo: DemoShop, gw: Gateway) -> None:
     """``POST /gateway.do`` on the gateway; ``POST /pay/alipay/notify_url`` on the shop."""
-    from kmdiag.demo import payshop
+    gw.senders["alipay"] = send_notify
 
     @gw.app.route("POST", "/gateway.do")
     def gateway_do(req: Request) -> Response:

@@ -22,10 +22,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from kmdiag.demo.http import Request, Response
+from kmdiag.demo.pay import shop as payshop
+from kmdiag.demo.pay.keys import rsa_pair
 from kmdiag.payment.providers import wechatpay
 
 if TYPE_CHECKING:
-    from kmdiag.demo.gateway import Gateway, GwOrder
+    from kmdiag.demo.pay.gateway import Gateway, GwOrder
     from kmdiag.demo.runtime import DemoShop
 
 NOTIFY_PATH = "/pay/wepay/notify_url"
@@ -38,10 +40,8 @@ SCHEDULE = (0, 15, 30, 60, 240, 840, 2040, 3840, 5640, 7440, 11040, 21840, 32640
 
 class WechatKeys:
     def __init__(self) -> None:
-        from kmdiag.demo.alipay_demo import _pair
-
-        self.platform_priv, self.platform_pub = _pair()
-        self.mch_priv, self.mch_pub = _pair()
+        self.platform_priv, self.platform_pub = rsa_pair()
+        self.mch_priv, self.mch_pub = rsa_pair()
         self.apiv3 = _secrets.token_hex(16)  # 32 characters, as the merchant platform shows it
 
 
@@ -95,7 +95,7 @@ def send_notify(gw: Gateway, o: GwOrder, client: Any) -> dict[str, Any]:
 
 def install(demo: DemoShop, gw: Gateway) -> None:
     """The v3 query on the gateway; ``POST /pay/wepay/notify_url`` on the shop."""
-    from kmdiag.demo import payshop
+    gw.senders["wechatpay"] = send_notify
 
     @gw.app.route("GET", "/v3/pay/transactions/out-trade-no/{no}")
     def query(req: Request) -> Response:

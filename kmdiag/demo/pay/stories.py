@@ -13,10 +13,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from kmdiag.demo.faults import register
+from kmdiag.demo.hosts import PAY_HOST, SHOP_HOST
+from kmdiag.demo.http import App, Request, Reset
+from kmdiag.demo.pay import alipay, wechat
+from kmdiag.demo.pay import shop as payshop
 from kmdiag.i18n import T
 
 if TYPE_CHECKING:
-    from kmdiag.demo.gateway import Gateway
+    from kmdiag.demo.pay.gateway import Gateway
     from kmdiag.demo.runtime import DemoShop
 
 _F = [
@@ -58,9 +62,7 @@ for _name, _expect, _desc in _F:
 
 def play(demo: DemoShop, gw: Gateway) -> str:
     """Create the order the fault's story is about and play it; return (and publish) its id."""
-    from kmdiag.demo import payshop
-    from kmdiag.demo.runtime import PAY_HOST, SHOP_HOST
-    from kmdiag.payment.net import sync_client
+    from kmdiag.payment.net import sync_client  # httpx: loaded only when a story is played
 
     shop = payshop.shop_of(demo)
     st = demo.state
@@ -120,9 +122,6 @@ def play(demo: DemoShop, gw: Gateway) -> str:
 def _firewall(demo: DemoShop, gw: Gateway) -> None:
     """A firewall on the gateway's path to the shop: the gateway's view of the shop's name points at a
     loopback address where every connection is reset, so its callbacks never arrive."""
-    from kmdiag.demo.http import App, Request, Reset
-    from kmdiag.demo.runtime import SHOP_HOST
-
     wall = App()
 
     def drop(req: Request) -> None:
@@ -135,14 +134,12 @@ def _firewall(demo: DemoShop, gw: Gateway) -> None:
 
 def _play_alipay(demo: DemoShop, gw: Gateway, shop: object) -> str:
     """The shop creates an Alipay trade server-side, the buyer pays, Alipay POSTs its signed notify."""
-    from kmdiag.demo import alipay_demo
-    from kmdiag.demo.runtime import PAY_HOST
     from kmdiag.payment.net import sync_client
 
-    alipay_demo.configure(demo, gw, shop)
-    shop.alipay_public_key = alipay_demo.keys_of(gw).app_pub  # type: ignore[attr-defined]  # the wrong key
+    alipay.configure(demo, gw, shop)
+    shop.alipay_public_key = alipay.keys_of(gw).app_pub  # type: ignore[attr-defined]  # the wrong key
     order = demo.state.create_order(1, "13800138000", None)
-    order.notify_url = shop.base + alipay_demo.NOTIFY_PATH  # type: ignore[attr-defined]
+    order.notify_url = shop.base + alipay.NOTIFY_PATH  # type: ignore[attr-defined]
     g = gw.create({"out_trade_no": order.id, "money": f"{order.amount:.2f}", "name": order.id, "type": "alipay",
                    "notify_url": order.notify_url})
     g.style = "alipay"
@@ -154,14 +151,12 @@ def _play_alipay(demo: DemoShop, gw: Gateway, shop: object) -> str:
 
 def _play_wechat(demo: DemoShop, gw: Gateway, shop: object) -> str:
     """The shop places a Native order server-side, the buyer pays, WeChat Pay POSTs its sealed notify."""
-    from kmdiag.demo import wechat_demo
-    from kmdiag.demo.runtime import PAY_HOST
     from kmdiag.payment.net import sync_client
 
-    wechat_demo.configure(demo, gw, shop)
-    shop.apiv3_key = "v2" + wechat_demo.keys_of(gw).apiv3[2:][::-1]  # type: ignore[attr-defined]  # 32 chars, not the key
+    wechat.configure(demo, gw, shop)
+    shop.apiv3_key = "v2" + wechat.keys_of(gw).apiv3[2:][::-1]  # type: ignore[attr-defined]  # 32 chars, not the key
     order = demo.state.create_order(1, "13800138000", None)
-    order.notify_url = shop.base + wechat_demo.NOTIFY_PATH  # type: ignore[attr-defined]
+    order.notify_url = shop.base + wechat.NOTIFY_PATH  # type: ignore[attr-defined]
     g = gw.create({"out_trade_no": order.id, "money": f"{order.amount:.2f}", "name": order.id, "type": "wxpay",
                    "notify_url": order.notify_url})
     g.style = "wechatpay"

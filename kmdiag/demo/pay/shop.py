@@ -2,7 +2,7 @@
 
 Why it looks like dujiaoka: the notify handler is the one real shops run (``GET
 /pay/yipay/notify_url``: verify MD5, check the status, compare the amount, advance the order, hand
-out a card key, answer ``success``), so each fault in ``paystories.py`` is one real misbehaviour of
+out a card key, answer ``success``), so each fault in ``stories.py`` is one real misbehaviour of
 it (a wrong key, a string comparison of money, a slow mail step, an ack without a state change).
 Every request that names an order is recorded, as an access log would, and served to the admin API.
 """
@@ -15,14 +15,15 @@ import threading
 import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
+from kmdiag.demo.hosts import SHOP_HOST
 from kmdiag.demo.http import Request, Response
 from kmdiag.payment.providers import epay
 
 if TYPE_CHECKING:
-    from kmdiag.demo.gateway import Gateway
+    from kmdiag.demo.pay.gateway import Gateway
     from kmdiag.demo.runtime import DemoShop
     from kmdiag.demo.shop import Order
 
@@ -65,8 +66,6 @@ def shop_of(demo: DemoShop) -> PayShop:
 
 def install(demo: DemoShop, gw: Gateway) -> PayShop:
     """Add the payment routes to the shop and wrap its dispatch with the callback recorder."""
-    from kmdiag.demo.runtime import SHOP_HOST
-
     st = demo.state
     app = demo.shop_app
     shop = PayShop(key=gw.key, base=f"https://{SHOP_HOST}:{demo.shop.port}",
@@ -275,6 +274,3 @@ def deliver(demo: DemoShop, o: Order, *, review: bool = False) -> None:
         return
     o.status, o.info = "completed", product.cards.pop(0)
 
-
-def paid_orders(demo: DemoShop) -> dict[str, Any]:
-    return {oid: o.status for oid, o in demo.state.orders.items()}

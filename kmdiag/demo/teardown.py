@@ -1,0 +1,35 @@
+"""Stopping a demo shop: one teardown for both demos (the dujiaoka-style shop and acg-faka mode).
+
+Why shared: both start the same kinds of parts (loopback servers, DNS stubs, background threads
+with their closers, a temp directory) and must stop them the same way — closers first, newest
+first (they may still use a server), then the servers, then DNS, then the files; one part that
+fails to stop must not leave the others running. The lists are emptied, so a second ``stop()``
+(``__exit__`` after an explicit stop) closes nothing twice.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterable, MutableMapping, MutableSequence
+from pathlib import Path
+from typing import Any
+
+
+def teardown(closers: MutableSequence[Callable[[], Any]], servers: MutableSequence[Any],
+             dns: MutableMapping[str, Any], tmp: Path | str) -> None:
+    """Stop every part in order, each failure contained; empty the lists; remove ``tmp``."""
+    _each(reversed(list(closers)), lambda fn: fn())
+    _each(list(servers), lambda s: s.close())
+    _each(list(dns.values()), lambda d: d.close())
+    closers.clear()
+    servers.clear()
+    dns.clear()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _each(parts: Iterable[Any], stop: Callable[[Any], Any]) -> None:
+    for part in parts:
+        try:
+            stop(part)
+        except Exception:  # a part that cannot stop (already closed, port gone) must not keep the rest up
+            pass

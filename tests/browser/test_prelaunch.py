@@ -1,0 +1,93 @@
+"""The pre-launch (kmdiag/browser/prelaunch.py): a browser started early is handed over only for the
+exact launch plan it was started with, once, and nothing it started outlives ``close()``."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+from kmdiag.browser.launcher import launch_args
+from kmdiag.browser.prelaunch import Prelaunch, enabled, launch_plan
+
+pytestmark = pytest.mark.browser
+
+
+def test_plan_is_the_probes_plan_and_the_switch() -> None:
+    env = {"KMDIAG_BROWSER_LOCKDOWN": "1"}
+    args, explicit, environ = launch_plan({"environ": env, "browser_path": "/x/chromium"}, None, {"a.test": "127.0.0.1"})
+    assert list(args) == launch_args(host_map={"a.test": "127.0.0.1"}, lockdown=True)
+    assert explicit == "/x/chromium" and environ == env
+    assert enabled({}) and not enabled({"KMDIAG_PRELAUNCH": "0"})
+
+
+def _chromiums() -> set[int]:
+    """Chromium processes that are children of this test process's Playwright drivers."""
+    me = os.getpid()
+    out = set()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if b"chrom" in cmd and (ppid == me or _parent_is(ppid, me)):
+            out.add(int(pid))
+    return out
+
+
+def _parent_is(pid: int, ancestor: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1]) == ancestor
+    except OSError:
+        return False
+
+
+def test_handed_over_only_for_its_own_plan_once_and_closed_after() -> None:
+    env = dict(os.environ, KMDIAG_BROWSER_LOCKDOWN="1")
+    plan = launch_plan({"environ": env}, None, None)
+    other = launch_plan({"environ": env}, None, {"shop.kmdiag.test": "127.0.0.2"})
+    pre = Prelaunch()
+    try:
+        pre.start_driver()
+        pre.launch(plan, 20.0)
+
+        async def takes() -> tuple[object, object, object]:
+            mismatch = await pre.take(other, 20.0)  # another resolver table: the probe launches its own
+            got = await pre.take(plan, 20.0)
+            again = await pre.take(plan, 20.0)  # each browser is handed over once
+            if got is not None and got.ok:
+                assert got.browser.is_connected()
+                assert pre.user_agent and "Chrome/" in pre.user_agent
+                await got.browser.close()
+            return mismatch, got, again
+
+        mismatch, got, again = pre.runner.run(takes())
+        assert mismatch is None and again is None
+        assert got is not None and got.ok, getattr(got, "tried", None)  # type: ignore[union-attr]
+        assert set(pre.marks) == {"driver", "launched"}
+    finally:
+        pre.close()
+    assert pre.loop.is_closed()
+
+
+def test_a_browser_nobody_took_is_closed() -> None:
+    env = dict(os.environ, KMDIAG_BROWSER_LOCKDOWN="1")
+    pre = Prelaunch()
+    pre.start_driver()
+    pre.launch(launch_plan({"environ": env}, None, None), 20.0)
+
+    async def wait_launched() -> None:
+        assert pre._launch is not None
+        await asyncio.wait_for(asyncio.shield(pre._launch), 20.0)
+
+    pre.runner.run(wait_launched())
+    assert _chromiums(), "the pre-launched Chromium runs"
+    pre.close()
+    assert not _chromiums(), "close() ends the browser nobody took (and its driver)"
