@@ -18,12 +18,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_cause_the_sweep_can_emit_is_registered_in_both_languages() -> None:
-    from kmdiag import registry
+    from kmdiag import plugins, registry
     from kmdiag.cli.sweep_output import describe
     from kmdiag.payment.sweep_causes import cause_ids
 
     CAUSE_IDS = cause_ids()  # noqa: N806
-    registry.load_builtins()
+    plugins.load_builtins()
     assert LOST_CAUSE in CAUSE_IDS and "payment.order-expired" in CAUSE_IDS
     assert set(callback_reasons.CAUSE_IDS) <= set(CAUSE_IDS)
     missing = [c for c in CAUSE_IDS if c not in registry.CAUSES]
