@@ -71,10 +71,10 @@ async def _sweep(profile: Any, provider: Any, ids: list[str], concurrency: int, 
                  per_pool: int) -> Any:
     from kmdiag.payment.net import async_client
     from kmdiag.payment.sweep import run_sweep
-    from kmdiag.payment.sweep_cli import PROVIDER_MAX_BODY
     from kmdiag.payment.sweep_clients import ClientShards
+    from kmdiag.payment.sweep_run import PROVIDER_MAX_BODY
 
-    def factory(n: int) -> Any:  # as the CLI builds them (sweep_cli._run)
+    def factory(n: int) -> Any:  # as the CLI builds them (kmdiag.payment.sweep_run.sweep_shop)
         return async_client(profile, timeout=10.0, max_connections=n, max_body=PROVIDER_MAX_BODY)
 
     async with ClientShards(factory, concurrency, per_pool) as shards:
@@ -86,8 +86,8 @@ async def _sweep(profile: Any, provider: Any, ids: list[str], concurrency: int, 
 
 async def _pending_ids(profile: Any, secrets: dict[str, str]) -> list[str]:
     from kmdiag.payment.net import async_client
-    from kmdiag.payment.sweep_cli import fetch_pending
     from kmdiag.payment.sweep_inputs import InputStats
+    from kmdiag.payment.sweep_run import fetch_pending
 
     async with async_client(profile, timeout=30.0) as client:
         return await fetch_pending(client, profile, secrets, 86400.0, InputStats())

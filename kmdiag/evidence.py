@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -61,9 +62,13 @@ def _write(report: Report, ctx: Any, dest: Path, *, redactor: Redactor, lang: st
     if ctx is not None:  # secrets a probe learnt during the run (a cookie the shop set) join the redactor
         redactor.add(*getattr(ctx, "secrets", {}).values())
     zipped = dest.suffix.lower() == ".zip"
-    stage = Path(tempdir.mkdtemp("evidence-zip-")) if zipped else dest
+    if zipped:
+        stage = Path(tempdir.mkdtemp("evidence-zip-"))
+    else:  # staged beside the target (same file system), moved into place when complete: never half a bundle
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".kmdiag-tmp", dir=dest.parent))
+    done = False
     try:
-        stage.mkdir(parents=True, exist_ok=True)
         files = _copy_sources(report, ctx, stage, redactor)
         report.artifacts = [Artifact("report", name) for name, _ in _REPORTS] + files
         report.meta["evidence"] = str(dest)
@@ -72,11 +77,31 @@ def _write(report: Report, ctx: Any, dest: Path, *, redactor: Redactor, lang: st
             (stage / name).write_text(render(report, fmt, lang=lang, redactor=redactor), encoding="utf-8")
         if zipped:
             _zip(stage, [a.path for a in report.artifacts], dest)
+        else:
+            _publish(stage, dest)
+        done = True
     finally:
-        if zipped:
+        if zipped or not done:
             shutil.rmtree(stage, ignore_errors=True)
     report.meta["_artifact_root"] = str(dest)
     return dest
+
+
+def _publish(stage: Path, dest: Path) -> None:
+    """Move a complete bundle from ``stage`` to ``dest``: one rename when ``dest`` is new or empty; into an
+    existing directory file by file (each ``os.replace`` is atomic: no file is ever half written)."""
+    import os
+
+    if dest.is_dir() and not any(dest.iterdir()):
+        dest.rmdir()
+    if not dest.exists():
+        os.rename(stage, dest)
+        return
+    for src in sorted(p for p in stage.rglob("*") if p.is_file()):
+        target = dest / src.relative_to(stage)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, target)
+    shutil.rmtree(stage, ignore_errors=True)
 
 
 def _copy_sources(report: Report, ctx: Any, stage: Path, redactor: Redactor) -> list[Artifact]:

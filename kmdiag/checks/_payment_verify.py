@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from kmdiag.checks import callback_reasons
 from kmdiag.checks._payment import brief, key_name, reason_has, verdict_text
 from kmdiag.i18n import T
 from kmdiag.models import Status
 
-_SIG_WORDS = ("签名", "signature", "sign error", "验签")
-_DECRYPT_WORDS = ("解密", "decrypt", "apiv3", "api v3")
+_SIG_WORDS = callback_reasons.SIGNATURE  # one rule set with the sweep (kmdiag.checks.callback_reasons)
+_DECRYPT_WORDS = callback_reasons.DECRYPT
 
 
 def _v(cb: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from kmdiag.checks import callback_reasons
 from kmdiag.checks._payment import (
     DONE,
     accepted,
@@ -118,7 +119,7 @@ def _amount(c: CheckContext) -> CheckResult:
     if want is None or not cbs:
         return CheckResult(Status.SKIP, T(zh="没有可比较的金额", en="no amounts to compare"), {})
     diff = [x for x in cbs if callback_money(x, kind(c)) != want]
-    refused = [x for x in cbs if reason_has(x, "金额", "amount")]
+    refused = [x for x in cbs if reason_has(x, *callback_reasons.AMOUNT)]
     sent = str((cbs[-1].get("params") or {}).get("money") or callback_money(cbs[-1], kind(c)))
     ev = {"order_amount": str(want), "callback_amount_sent": sent, "differs": len(diff), "shop_refused_amount": len(refused)}
     if diff:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -309,14 +309,19 @@ def _optional_value(argv: list[str], flag: str, choices: tuple[str, ...], defaul
     return out
 
 
-def run(argv: list[str], started: float | None = None) -> int:
-    """Run the CLI; map every exception to a contract exit code. ``--debug`` re-raises internal errors."""
+def run(argv: list[str], started: float | None = None, term: Any = None) -> int:
+    """Run the CLI; map every exception to a contract exit code. ``--debug`` re-raises internal errors.
+
+    ``term`` (a :class:`kmdiag.cli.env.Terminal`) hands the command its streams, terminal-ness and
+    environment for colour; by default it gets the process's own.
+    """
     from kmdiag import clock, signals, tempdir
+    from kmdiag.cli import env
 
     clock.mark(started)  # the one --timeout budget starts here (or at the process's start)
     signals.reset()
     try:  # one temp dir for everything the command makes; SIGTERM/SIGHUP unwind like Ctrl-C
-        with tempdir.scope(), signals.handled():
+        with env.using(term), tempdir.scope(), signals.handled():
             return _run(argv)
     except KeyboardInterrupt as e:  # a signal during the clean-up itself
         return _interrupted(e)

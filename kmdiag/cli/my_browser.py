@@ -7,7 +7,6 @@ Consent is asked on the terminal (``--yes`` skips the question); without a termi
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from kmdiag.errors import UsageError
@@ -37,8 +36,10 @@ def consent(browser: str | None, profile_dir: str | None, site: str, *, yes: boo
 
     if browser is not None and browser not in BROWSERS:
         raise UsageError(f"--my-browser: '{browser}' is not one of {', '.join(BROWSERS)}")
-    stdin = stdin or sys.stdin
-    stderr = stderr or sys.stderr
+    from kmdiag.cli.env import current
+
+    stdin = stdin or current().inp  # the command's terminal (kmdiag.cli.env), unless handed in
+    stderr = stderr or current().err
     loc = locate(browser, profile_dir)
     if not loc["exists"]:
         raise UsageError(f"no {loc['browser']} profile at {loc['user_data_dir']}",

@@ -18,11 +18,11 @@ def main(opts: RunOptions, *, sweep: bool, renotify: bool) -> int:
     if sweep and renotify:
         raise UsageError("--sweep and --renotify do not go together")
     if sweep:
-        from kmdiag.payment.sweep_cli import main as sweep_main
+        from kmdiag.cli.sweep import main as sweep_main
 
         return sweep_main(opts)
     if renotify:
-        from kmdiag.payment.renotify import main as renotify_main
+        from kmdiag.cli.renotify import main as renotify_main
 
         return renotify_main(opts)
     if not opts.extra.get("order_id") and not opts.demo:

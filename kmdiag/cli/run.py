@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from kmdiag import tempdir
+from kmdiag.cli.target import check_profile as _check_profile  # noqa: F401 - kept for callers
+from kmdiag.cli.target import check_url as _check_url  # noqa: F401
+from kmdiag.cli.target import secrets_from_profile  # noqa: F401
 from kmdiag.errors import UsageError
 from kmdiag.exit_codes import STATUS_TO_EXIT, ExitCode
 from kmdiag.i18n import default_lang
@@ -60,43 +63,6 @@ def parse_layers(only: str | None, skip: str | None) -> list[str] | None:
     return layers
 
 
-def secrets_from_profile(profile: Any, environ: dict[str, str]) -> dict[str, str]:
-    """Env-var name → value for every ``*_env`` field the profile names and the environment has."""
-    out: dict[str, str] = {}
-
-    def walk(obj: Any) -> None:
-        if hasattr(type(obj), "model_fields"):
-            for name in type(obj).model_fields:
-                v = getattr(obj, name)
-                if name.endswith("_env") and isinstance(v, str) and environ.get(v):
-                    out[v] = environ[v]
-                else:
-                    walk(v)
-
-    walk(profile)
-    return out
-
-
-def _check_url(url: str) -> None:
-    from kmdiag.ids import InvalidURL, check_url
-
-    try:
-        check_url(url)
-    except InvalidURL as exc:
-        raise UsageError(str(exc), hint="e.g. kmdiag order https://shop.example.com/buy/1") from None
-
-
-def _check_profile(profile: Any) -> None:
-    """Bad URLs in a profile are profile errors (exit 2), found before any request."""
-    from kmdiag.errors import KmdiagError
-    from kmdiag.ids import InvalidURL, check_profile_urls
-
-    try:
-        check_profile_urls(profile)
-    except InvalidURL as exc:
-        raise KmdiagError(f"profile {getattr(profile, 'name', '')}: {exc}") from None
-
-
 def run_diagnosis(opts: RunOptions) -> int:
     from kmdiag import clock
 
@@ -139,7 +105,7 @@ def _run_diagnosis(opts: RunOptions, started: float, pre: Any) -> int:
     import time
 
     from kmdiag import runner
-    from kmdiag.profile.loader import load_profile, require_rooted
+    from kmdiag.cli.target import resolve
     from kmdiag.render import render
 
     lang = opts.lang or default_lang()
@@ -150,7 +116,7 @@ def _run_diagnosis(opts: RunOptions, started: float, pre: Any) -> int:
         raise UsageError("--fault only works with --demo", hint=f"kmdiag {opts.command} --demo --fault {opts.faults[0]}")
     if opts.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
-    from kmdiag.demo.platforms import check_platform, make_demo
+    from kmdiag.demo.platforms import check_platform
     from kmdiag.outputs import check_evidence_target, check_file_target
 
     check_platform(opts.extra.get("platform"), opts.demo)
@@ -158,29 +124,13 @@ def _run_diagnosis(opts: RunOptions, started: float, pre: Any) -> int:
         check_file_target(opts.output, "--output")
     if opts.evidence:
         check_evidence_target(opts.evidence)
-    environ = dict(os.environ)
     demo = None
     scratch: str | None = None
     try:
-        if opts.demo:
-            demo = make_demo(opts.faults, opts.command, opts.extra.get("platform")).start()
-            profile = demo.profile()
-            environ.update(demo.environ)
-            environ.update(demo.secrets)
-        elif opts.url:
-            from kmdiag.profile.detect import profile_for_url
-
-            _check_url(opts.url)
-            profile = profile_for_url(opts.url, opts.profile, command=opts.command, timeout=min(4.0, opts.timeout / 4))
-        elif opts.profile:
-            profile = require_rooted(load_profile(opts.profile), opts.profile, opts.command)
-        else:
-            raise UsageError(
-                "nothing to diagnose: give a shop URL, --profile NAME or --demo",
-                hint=f"try: kmdiag {opts.command} --demo   or   kmdiag order https://shop.example.com/buy/1",
-            )
-        _check_profile(profile)
-        secrets = secrets_from_profile(profile, environ)
+        target = resolve(opts, command=opts.command, url_timeout=min(4.0, opts.timeout / 4), missing=UsageError(
+            "nothing to diagnose: give a shop URL, --profile NAME or --demo",
+            hint=f"try: kmdiag {opts.command} --demo   or   kmdiag order https://shop.example.com/buy/1"))
+        profile, environ, secrets, demo = target.profile, target.environ, target.secrets, target.demo
         asked_at = time.monotonic()
         # The shopper's session token from --token-env / the profile's variable, or a hidden prompt when
         # a person is at the terminal; it joins the run's secrets (and so the redactor).
@@ -232,7 +182,10 @@ def _run_diagnosis(opts: RunOptions, started: float, pre: Any) -> int:
             demo.stop()
         raise
 
-    spinner = _Spinner(enabled=sys.stderr.isatty() and not opts.debug, lang=lang)
+    from kmdiag.cli.env import current
+
+    term = current()
+    spinner = _Spinner(enabled=term.live and not opts.debug, lang=lang)
     try:
         with spinner:
             report, ctx = runner.execute(opts.command, profile, options, layers=layers,
@@ -246,11 +199,8 @@ def _run_diagnosis(opts: RunOptions, started: float, pre: Any) -> int:
 
             write_bundle(report, ctx, opts.evidence, redactor=redactor, lang=lang)
         fmt = opts.fmt or "text"
-        color = (fmt == "text" and opts.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-                 and os.environ.get("TERM") != "dumb")
-        width = None
-        if color:
-            width = shutil.get_terminal_size((80, 24)).columns
+        color = term.color(fmt, to_file=opts.output is not None)
+        width = term.columns() if color else None
         out = render(report, fmt, lang=lang, redactor=redactor, color=color, width=width, verbose=opts.verbose)
         if opts.output:
             from kmdiag.outputs import write_text_atomic

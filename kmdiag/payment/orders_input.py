@@ -122,6 +122,9 @@ def _open_check(path: str) -> None:
             f.close()
 
 
+check_readable = _open_check  # public: the CLI refuses an unreadable --orders-file (exit 2) before anything starts
+
+
 class OrdersInput:
     """``await OrdersInput.open(path, stats, deadline)`` sniffs the format; then ``async for oid in it``."""
 

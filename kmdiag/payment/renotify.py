@@ -23,7 +23,6 @@ from kmdiag.ids import check_order_id, fill
 from kmdiag.payment.providers.base import ProviderConfigError, ProviderRecord, make_provider, plugin
 from kmdiag.profile.schema import Profile
 from kmdiag.redact import MASK, Redactor
-from kmdiag.safejson import response_json
 
 # Answers are capped as in the single-order probes: a hostile endpoint cannot fill memory.
 MAX_BODY = 1_000_000
@@ -152,22 +151,18 @@ async def order_status(profile: Profile, secrets: dict[str, str], order_id: str,
                        deadline: float | None = None) -> str | None:
     """The order's mapped status from the profile's order endpoint, or None."""
     from kmdiag.payment.net import async_client
-    from kmdiag.probes._payment import field
-    from kmdiag.session import admin_headers
+    from kmdiag.payment.shop_order import read_order
 
-    pay = profile.payment
-    if not pay.order_endpoint:
+    if not profile.payment.order_endpoint:
         return None
-    hdrs = admin_headers(profile, secrets)
     if deadline is not None and deadline - time.monotonic() < 0.1:
         return None  # no time left to look: unknown, not a guess
     async with async_client(profile, timeout=_left(deadline, 5.0), max_body=MAX_BODY) as c:
         try:
-            r = await _within(c.get(profile.url(fill(pay.order_endpoint, order_id=order_id)), headers=hdrs), deadline)
-            raw = field(response_json(r), pay.order_fields.get("status", "data.status"))
+            o = await _within(read_order(c, profile, secrets, order_id), deadline)  # the diagnosis's own reader
         except Exception:
             return None
-    return None if raw is None else pay.status_map.get(str(raw), str(raw))
+    return o.get("status")
 
 
 def renotify(profile: Profile, secrets: dict[str, str], order_id: str, *, send: bool = True) -> tuple[Plan, Result | None]:
@@ -176,10 +171,3 @@ def renotify(profile: Profile, secrets: dict[str, str], order_id: str, *, send: 
     if not send or p.kind not in ("callback", "repair"):
         return p, None
     return p, asyncio.run(execute(profile, secrets, p))
-
-
-def main(opts: Any) -> int:
-    """The CLI branch (``kmdiag.cli.payment_cmd``): resolve the target, plan, show, ask, send, report."""
-    from kmdiag.payment.renotify_cli import run
-
-    return run(opts)

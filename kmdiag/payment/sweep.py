@@ -87,13 +87,21 @@ class SweepSummary:
         return sum(self.counts[k] for k in ("lost", "settled", "not-paid", "not-found"))
 
     @property
-    def exit_code(self) -> int:
-        """1 when lost orders were found; 3 when some orders could not be asked (or none was) and none is lost; else 0."""
+    def nothing_to_sweep(self) -> bool:
+        """The input held no order at all (an empty pending list): a clear answer, not a failure to ask."""
+        return self.total == 0 and not self.deadline_hit and self.fatal_error is None
+
+    @property
+    def status(self) -> str:
+        """``problem`` when lost orders were found; ``inconclusive`` when some orders could not be asked
+        (or none was, with orders to ask) and none is lost; else ``ok``. The CLI maps it to an exit code."""
         if self.counts["lost"]:
-            return 1
+            return "problem"
+        if self.nothing_to_sweep:
+            return "ok"
         if self.counts["error"] or self.counts["unchecked"] or self.checked == 0:
-            return 3  # "ok" means orders were checked and none is lost: never "ok" having checked nothing
-        return 0
+            return "inconclusive"  # "ok" means orders were checked and none is lost: never "ok" having checked nothing
+        return "ok"
 
     def as_dict(self) -> dict[str, Any]:
         return {"total": self.total, "checked": self.checked, "lost": self.counts["lost"],

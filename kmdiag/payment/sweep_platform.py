@@ -13,10 +13,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from kmdiag.i18n import T
-from kmdiag.ids import fill
+from kmdiag.payment.shop_order import read_order
 from kmdiag.payment.sweep import OrderResult
-from kmdiag.safejson import response_json
-from kmdiag.session import admin_headers
 
 NOT_ADVANCED = ("unpaid", "paid-pending")  # as the payment checks read status_map's words
 EXPIRED = ("expired",)
@@ -24,35 +22,35 @@ EXPIRED = ("expired",)
 
 def make_confirm(client: Any, profile: Any, secrets: dict[str, str]) -> Callable[[OrderResult], Awaitable[OrderResult]] | None:
     """An async ``confirm(result) -> result`` for lost orders, or None when the profile has no order endpoint."""
-    pay = profile.payment
-    if not pay.order_endpoint:
+    if not profile.payment.order_endpoint:
         return None
-    from kmdiag.probes._payment import field
-
-    headers = admin_headers(profile, secrets)
-    status_expr = pay.order_fields.get("status", "data.status")
 
     async def confirm(r: OrderResult) -> OrderResult:
-        url = profile.url(fill(pay.order_endpoint, order_id=r.order_id))
-        try:
-            resp = await client.get(url, headers=headers)
-            raw = field(response_json(resp), status_expr) if resp.status_code < 500 else None
-        except Exception as exc:  # the shop not answering must not lose the finding
-            r.evidence = T(zh=f"未能复查店铺订单：{type(exc).__name__}", en=f"shop order not re-checked: {type(exc).__name__}")
-            return r
-        if raw is None:
-            r.evidence = T(zh=f"未能复查店铺订单：HTTP {resp.status_code}，无状态字段",
-                           en=f"shop order not re-checked: HTTP {resp.status_code}, no status")
-            return r
-        status = pay.status_map.get(str(raw), str(raw))
-        if status in NOT_ADVANCED:
-            return r
-        if status in EXPIRED:
-            r.cause = "payment.order-expired"
-            r.evidence = T(zh="店铺已将订单置为过期，支付平台却已收款", en="the shop expired the order; the provider took the money")
-            return r
-        r.outcome, r.cause = "settled", None
-        r.evidence = T(zh=f"店铺订单已是 {status}", en=f"the shop already shows it {status}")
-        return r
+        return settle(r, await read_order(client, profile, secrets, r.order_id))  # the diagnosis's own reader
 
     return confirm
+
+
+def settle(r: OrderResult, order: dict[str, Any]) -> OrderResult:
+    """Pure: a provider-paid order and the shop's own record of it (``read_order``) → lost, expired-lost or settled.
+
+    The shop not answering must not lose the finding: the order stays lost, with why it was not re-checked.
+    """
+    status = order.get("status")
+    if status is None:
+        if order.get("http_status") is None:
+            why = str(order.get("error") or "?").split(":")[0]
+            r.evidence = T(zh=f"未能复查店铺订单：{why}", en=f"shop order not re-checked: {why}")
+        else:
+            r.evidence = T(zh=f"未能复查店铺订单：HTTP {order['http_status']}，无状态字段",
+                           en=f"shop order not re-checked: HTTP {order['http_status']}, no status")
+        return r
+    if status in NOT_ADVANCED:
+        return r
+    if status in EXPIRED:
+        r.cause = "payment.order-expired"
+        r.evidence = T(zh="店铺已将订单置为过期，支付平台却已收款", en="the shop expired the order; the provider took the money")
+        return r
+    r.outcome, r.cause = "settled", None
+    r.evidence = T(zh=f"店铺订单已是 {status}", en=f"the shop already shows it {status}")
+    return r

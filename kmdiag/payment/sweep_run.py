@@ -1,8 +1,9 @@
 """One sweep of one shop, as a coroutine: the part ``kmdiag payment --sweep`` and ``kmdiag serve`` share.
 
-Why apart from ``sweep_cli``: the exporter runs the same sweep (pending list → provider queries →
-the shop re-read → log search) many times in a long-running process, without a terminal or a
-printer. Both callers get exactly the same engine, clients, caps and budget rules.
+Why apart from the command (``kmdiag.cli.sweep``): the exporter runs the same sweep (pending list →
+provider queries → the shop re-read → log search) many times in a long-running process, without a
+terminal or a printer. Both callers get exactly the same engine, clients, caps and budget rules, and
+the same answer: an outcome word (``ok`` / ``problem`` / ``inconclusive``), which each maps itself.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from kmdiag.payment.sweep_inputs import InputStats
 # Answers are read whole: caps keep a misbehaving server from filling memory (64 queries in flight).
 PROVIDER_MAX_BODY = 256 * 1024  # an order query answer is under 1 KB
 SHOP_MAX_BODY = 64 * 1024 * 1024  # the pending-orders list: 10,000 orders ≈ 0.8 MB
+READ_AHEAD_S = 0.05  # the orders file's reader ends this much before the sweep's deadline
 MAX_REFINE = 500  # lost orders whose callback logs are searched (one pass over each file) for a sharper cause
 
 
@@ -28,10 +30,11 @@ class PendingListError(Exception):
 async def sweep_shop(profile: Any, provider: Any, secrets: dict[str, str], *, deadline: float,
                      since: float, concurrency: int, rate: float, summary: SweepSummary, stats: InputStats,
                      orders_file: str | None = None, on_result: Callable[[OrderResult], None] | None = None,
-                     on_orders: Callable[[Any], None] | None = None) -> int:
-    """Sweep one shop until ``deadline`` (monotonic); fills ``summary``; returns the sweep's exit code.
+                     on_orders: Callable[[Any], None] | None = None) -> str:
+    """Sweep one shop until ``deadline`` (monotonic); fills ``summary``; returns the sweep's outcome word.
 
     ``on_orders(orders)`` sees the input before the engine starts (the CLI sizes its progress bar).
+    Returns the outcome word of :func:`sweep_status`.
     Raises :class:`PendingListError` when the pending list is unreadable.
     """
     from kmdiag.payment.net import async_client
@@ -45,7 +48,9 @@ async def sweep_shop(profile: Any, provider: Any, secrets: dict[str, str], *, de
         if orders_file:  # read off the loop, under the deadline, refused when unreadable (kmdiag.payment.orders_input)
             from kmdiag.payment.orders_input import OrdersInput
 
-            orders: Any = await OrdersInput.open(orders_file, stats, deadline)
+            # Reading stops a moment before the asking does: a stalled input (a slow stdin) is then
+            # reported ``unread`` by the reader itself, never lost in a race with the engine's deadline.
+            orders: Any = await OrdersInput.open(orders_file, stats, deadline - READ_AHEAD_S)
         else:
             try:
                 orders = await asyncio.wait_for(fetch_pending(client, profile, secrets, since, stats),
@@ -61,12 +66,23 @@ async def sweep_shop(profile: Any, provider: Any, secrets: dict[str, str], *, de
         await run_sweep(orders, query, concurrency=concurrency, rate=rate,
                         timeout=max(0.001, deadline - time.monotonic()),
                         on_result=on_result, summary=summary, confirm=make_confirm(client, profile, secrets))
-        if summary.lost and profile.payment.callback_log.files:
-            from kmdiag.payment.sweep_causes import refine
+        sources = profile.payment.callback_log.all_sources()  # the files shorthand and every mapped source
+        if summary.lost and sources:
+            from kmdiag.payment.sweep_causes import refine_sources
 
-            await asyncio.to_thread(refine, summary.lost[:MAX_REFINE], profile.payment.callback_log.files,
-                                    profile.payment.callback_log.format, deadline)
-        return summary.exit_code
+            await asyncio.to_thread(refine_sources, summary.lost[:MAX_REFINE], sources, deadline)
+        return sweep_status(summary, stats)
+
+
+def sweep_status(summary: SweepSummary, stats: InputStats) -> str:
+    """The sweep's outcome word (``ok`` | ``problem`` | ``inconclusive``); only ``kmdiag.cli`` turns it into an exit code.
+
+    An input with no order is "nothing to sweep" (``ok``) — unless it had lines that were not order
+    numbers: then the agent's file is wrong, and that is not a clean bill.
+    """
+    if summary.nothing_to_sweep and stats.invalid:
+        return "inconclusive"
+    return summary.status
 
 
 async def fetch_pending(client: Any, profile: Any, secrets: dict[str, str], since: float, stats: InputStats) -> list[str]:

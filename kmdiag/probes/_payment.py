@@ -9,6 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from kmdiag.i18n import T
+from kmdiag.payment import shop_order
 from kmdiag.probes._base import Skip
 
 if TYPE_CHECKING:
@@ -56,53 +57,8 @@ def admin_headers(ctx: ProbeContext) -> dict[str, str]:
     return build(ctx.profile, ctx.secrets)
 
 
-def field(data: Any, expr: str | None) -> Any:
-    """A JMESPath (or plain dotted path) into a JSON answer; None when absent or invalid."""
-    if not expr:
-        return None
-    try:
-        import jmespath
-
-        return jmespath.search(expr, data)
-    except Exception:
-        cur = data
-        for part in expr.split("."):
-            cur = cur.get(part) if isinstance(cur, dict) else None
-        return cur
-
-
-def to_epoch(value: Any) -> float | None:
-    """Epoch seconds from an int/float, a numeric string, or ``YYYY-mm-dd HH:MM:SS`` (UTC+8, as Chinese shops log)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, int | float):
-        return float(value) / (1000 if value > 1e12 else 1)
-    s = str(value).strip()
-    try:
-        return to_epoch(float(s))
-    except ValueError:
-        pass
-    from datetime import datetime
-
-    from kmdiag.payment.shoptime import SHOP_TZ
-
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"):
-        try:
-            dt = datetime.strptime(s, fmt)
-            if dt.tzinfo is None:
-                dt = dt.replace(tzinfo=SHOP_TZ)
-            return dt.timestamp()
-        except ValueError:
-            continue
-    return None
-
-
-def net_error(exc: BaseException) -> str:
-    import httpx
-
-    if isinstance(exc, httpx.TimeoutException):
-        return "timeout"
-    return f"{type(exc).__name__}: {exc}"[:200]
+# One reader of the shop's order (kmdiag.payment.shop_order): its field paths, times and error words.
+field, to_epoch, net_error = shop_order.field, shop_order.to_epoch, shop_order.net_error
 
 
 def now() -> float:

@@ -145,20 +145,12 @@ def _read_record(path: Path) -> tuple[set[str], int]:
 
 async def shop_amount(profile: Any, secrets: dict[str, str], order_id: str) -> Any:
     """The order's amount as the shop itself records it (the profile's order endpoint), or None."""
-    from kmdiag.ids import fill
     from kmdiag.payment.net import async_client
     from kmdiag.payment.renotify import MAX_BODY
-    from kmdiag.probes._payment import field
-    from kmdiag.session import admin_headers
+    from kmdiag.payment.shop_order import read_order
 
-    pay = profile.payment
-    if not pay.order_endpoint:
+    if not profile.payment.order_endpoint:
         return None
-    expr = pay.order_fields.get("amount", "data.amount")  # as the payment probe reads it
     async with async_client(profile, timeout=5.0, max_body=MAX_BODY) as c:
-        try:
-            r = await c.get(profile.url(fill(pay.order_endpoint, order_id=order_id)),
-                            headers=admin_headers(profile, secrets))
-            return field(r.json(), expr) if r.status_code < 300 else None
-        except Exception:
-            return None
+        o = await read_order(c, profile, secrets, order_id)  # the diagnosis's own reader of the shop's order
+    return o.get("amount")

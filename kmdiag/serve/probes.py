@@ -175,24 +175,24 @@ def sweep(req: ProbeRequest, rt: Runtime) -> Outcome:
     summary, stats = SweepSummary(), InputStats()
     outcomes: Counter[str] | None = None
 
-    async def go() -> int:
+    async def go() -> str:
         nonlocal outcomes
-        code = await sweep_shop(profile, provider, secrets, deadline=time.monotonic() + left - reserve, since=since,
+        status = await sweep_shop(profile, provider, secrets, deadline=time.monotonic() + left - reserve, since=since,
                                 concurrency=req.module.concurrency, rate=req.module.rate, summary=summary, stats=stats)
         if comp.enabled:
             from kmdiag.serve.compensate import Compensator
 
             outcomes = await Compensator(comp, name).run(profile, secrets, list(summary.lost),
                                                          time.monotonic() + reserve)
-        return code
+        return status
 
     try:
-        code = asyncio.run(go())
+        status = asyncio.run(go())
     except PendingListError:
         return _finish(req, reg, False, "pending-list-error")
     M.sweep_metrics(reg, summary)
     if comp.enabled:
         M.compensation_metrics(reg, dict(outcomes or {}))
-    if code == 0:
+    if status == "ok":
         return _finish(req, reg, True, None, outcomes)
-    return _finish(req, reg, False, "problem" if code == 1 else "inconclusive", outcomes)
+    return _finish(req, reg, False, status, outcomes)  # "problem" | "inconclusive"

@@ -88,23 +88,7 @@ def test_every_check_need_is_a_registered_probe() -> None:
 
 # Circles that another branch is removing. Each entry is one edge (importer, imported) that is
 # dropped from the graph before the checks run; delete the entry when that branch lands.
-KNOWN_EDGES: dict[tuple[str, str], str] = {
-    # branch `sweep` (issue 11): renotify_cli.py moves into cli/ and the trampoline goes.
-    ("kmdiag.payment.renotify", "kmdiag.payment.renotify_cli"): "sweep",
-    # branch `sweep` (issue 11): sweep_cli.py / renotify_cli.py move into cli/ (payment/ never imports cli or demo).
-    ("kmdiag.payment.sweep_cli", "kmdiag.cli.run"): "sweep",
-    ("kmdiag.payment.sweep_cli", "kmdiag.demo"): "sweep",
-    ("kmdiag.payment.sweep_cli", "kmdiag.demo.gateway"): "sweep",
-    ("kmdiag.payment.sweep_cli", "kmdiag.demo.runtime"): "sweep",
-    ("kmdiag.payment.renotify_cli", "kmdiag.cli.run"): "sweep",
-    ("kmdiag.payment.renotify_cli", "kmdiag.demo.platforms"): "sweep",
-    ("kmdiag.payment.renotify_cli", "kmdiag.runner"): "sweep",
-    ("kmdiag.payment.sweep_cli", "kmdiag.demo.platforms"): "sweep",
-    # branch `sweep` (issue 11): one shop-order reader, no private helper of probes/ imported by payment/.
-    ("kmdiag.payment.renotify", "kmdiag.probes._payment"): "sweep",
-    ("kmdiag.payment.sweep_platform", "kmdiag.probes._payment"): "sweep",
-    ("kmdiag.serve.compensate", "kmdiag.probes._payment"): "sweep",
-}
+KNOWN_EDGES: dict[tuple[str, str], str] = {}
 
 
 def _module_of(path: Path) -> str:

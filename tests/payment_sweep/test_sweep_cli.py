@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from kmdiag.cli.sweep_output import SweepPrinter
 from kmdiag.payment.sweep import OrderResult, SweepSummary
 from kmdiag.payment.sweep_causes import cause_from_hits, refine
 from kmdiag.payment.sweep_inputs import InputStats
-from kmdiag.payment.sweep_report import SweepPrinter
 from kmdiag.redact import Redactor
 
 
@@ -44,6 +44,11 @@ def test_demo_sweep_text_zh_streams_lost(cli) -> None:
     code, out, _ = cli("payment", "--demo", "--sweep", "--lang", "zh")
     assert code == 1
     assert out.count("  掉单  KM") == 5 and "扫单完成" in out and "掉单（支付平台已收款、店铺未到账）：5" in out
+    # the cause by the registry's own title, with the agent's and the operator's next steps in Chinese
+    from kmdiag.registry import CAUSES
+
+    cause = CAUSES["payment.callback-missing"]
+    assert cause.title.zh in out and "客服：" in out and "运营：" in out and cause.title.en not in out
 
 
 def test_demo_fault_cause_from_logs(cli) -> None:
@@ -100,7 +105,7 @@ def test_printer_redacts_and_counts() -> None:
     s.counts["lost"], s.total, s.lost = 1, 1, [r]
     s.counts["error"] = 1
     s.fatal_error = "auth: key s3cret-merchant-key refused"
-    p.finish(s, InputStats(lines=3, orders=2, duplicates=1), 1, source="f.txt")
+    p.finish(s, InputStats(lines=3, orders=2, duplicates=1), "problem", source="f.txt")
     text = buf.getvalue()
     assert "LOST  KM1  ¥1.00" in text and "s3cret" not in text and "1 duplicate" in text
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from kmdiag.cli.sweep import exit_for
 from kmdiag.payment.providers.base import ProviderRecord, error_record
 from kmdiag.payment.ratelimit import TokenBucket, backoff, retryable
 from kmdiag.payment.sweep import OrderResult, run_sweep
@@ -71,13 +72,13 @@ def test_finds_exactly_the_lost_orders_each_once(gateway) -> None:
     assert {r.order_id: r.attempts for r in results if r.order_id in flaky} == {o: 3 for o in flaky}
     assert s.counts == {"lost": 7, "settled": 0, "not-paid": len(unpaid), "not-found": 300 - 7 - 5 - len(unpaid),
                         "error": 5, "unchecked": 0}
-    assert s.total == 300 and s.checked == 295 and s.exit_code == 1
+    assert s.total == 300 and s.checked == 295 and exit_for(s.status) == 1
 
 
 def test_retry_after_pauses_every_worker(gateway) -> None:
     gw = gateway(unpaid=set(ids(120)), burst=25, retry_after=0.6)
     s, results = sweep(gw, ids(120), concurrency=8)
-    assert len(results) == 120 and s.counts["not-paid"] == 120 and s.exit_code == 0
+    assert len(results) == 120 and s.counts["not-paid"] == 120 and exit_for(s.status) == 0
     assert s.rate_limited >= 1 and s.pauses >= 1 and gw.limited_at
     for t0 in gw.limited_at:  # while blocked, only requests already in flight may arrive: not a retry storm
         during = [t for t, _, status in gw.log if t0 < t < t0 + 0.6 and status == 429]
@@ -95,13 +96,13 @@ def test_deadline_marks_unchecked_not_missing(gateway) -> None:
     assert sorted(r.order_id for r in results) == orders
     unchecked = {r.order_id for r in results if r.outcome == "unchecked"}
     assert set(orders[:3]) <= unchecked  # the three hung queries occupy every worker
-    assert s.deadline_hit and s.counts["unchecked"] == 60 and s.counts["lost"] == 0 and s.exit_code == 3
+    assert s.deadline_hit and s.counts["unchecked"] == 60 and s.counts["lost"] == 0 and exit_for(s.status) == 3
 
 
 def test_refused_key_stops_asking(gateway) -> None:
     gw = gateway(unpaid=set(ids(200)))
     s, results = sweep(gw, ids(200), concurrency=4, key="wrong")
-    assert len(results) == 200 and s.counts["error"] == 200 and s.exit_code == 3
+    assert len(results) == 200 and s.counts["error"] == 200 and exit_for(s.status) == 3
     assert s.fatal_error and s.fatal_error.startswith("auth")
     assert s.queries <= 8  # not 200 refused queries against the merchant account
 
@@ -191,7 +192,7 @@ def test_provider_down_for_everyone_stops_asking(gateway) -> None:
     orders = ids(300)
     gw = gateway(errors=set(orders))
     s, results = sweep(gw, orders, concurrency=4, retries=1)
-    assert len(results) == 300 and s.counts["error"] == 300 and s.exit_code == 3
+    assert len(results) == 300 and s.counts["error"] == 300 and exit_for(s.status) == 3
     assert s.fatal_error and "stopped asking" in s.fatal_error and "http 500" in s.fatal_error
     assert s.queries < 60  # ~20 orders × 2 attempts, not 600
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import html
 import io
 import json
@@ -91,16 +90,14 @@ class _Tty(io.StringIO):
 
 
 def _text_on_tty(monkeypatch: pytest.MonkeyPatch, no_color: str | None) -> str:
+    """The CLI handed a terminal (kmdiag.cli.env.Terminal): no monkeypatched streams or environment."""
     from kmdiag.cli.app import run
+    from kmdiag.cli.env import Terminal
 
-    if no_color is None:
-        monkeypatch.delenv("NO_COLOR", raising=False)
-    else:
-        monkeypatch.setenv("NO_COLOR", no_color)
-    monkeypatch.setenv("TERM", "xterm-256color")
+    environ = {"TERM": "xterm-256color", **({"NO_COLOR": no_color} if no_color is not None else {})}
     out = _Tty()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        run(["payment", "--demo", "--only", "platform", "--format", "text"])
+    run(["payment", "--demo", "--only", "platform", "--format", "text"],
+        term=Terminal(stdout=out, stderr=io.StringIO(), environ=environ))
     return out.getvalue()
 
 

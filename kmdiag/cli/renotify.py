@@ -1,19 +1,19 @@
-"""The ``--renotify`` command line: find the target, show the plan, ask, send, report.
+"""``kmdiag payment ORDER_ID --renotify``: find the target, show the plan, ask, send, report, exit code.
 
-Kept apart from ``renotify.py`` (the logic and its Python API) so that the logic can be driven by
-tests and other commands without a terminal. Exit codes: 0 the order is completed afterwards (or a
-dry run / console instructions were shown), 1 the provider refused or the order did not move,
-2 usage errors.
+Kept apart from ``kmdiag.payment.renotify`` (the logic and its Python API, which never imports the
+CLI) so that the logic can be driven by tests and other commands without a terminal. The shop is
+resolved as every command resolves it (``kmdiag.cli.target``). Exit codes: 0 the order is
+completed afterwards (or a dry run / console instructions were shown), 1 the provider refused or
+the order did not move, 2 usage errors.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
 from typing import Any
 
+from kmdiag.cli.env import current
 from kmdiag.errors import UsageError
 from kmdiag.i18n import T, default_lang
 from kmdiag.redact import Redactor
@@ -21,39 +21,12 @@ from kmdiag.redact import Redactor
 GRACE_S = 0.3  # of --timeout kept for the demo's stop and the output (docs/reliability.md)
 
 
-def _target(opts: Any) -> tuple[Any, dict[str, str], Any]:
-    """(profile, secrets, demo-or-None) exactly as a diagnosis run resolves them."""
-    from kmdiag.cli.run import secrets_from_profile
-
-    environ = dict(os.environ)
-    demo = None
-    if opts.demo:
-        from kmdiag.demo.platforms import make_demo
-
-        demo = make_demo(opts.faults, "payment", opts.extra.get("platform")).start()
-        profile = demo.profile()
-        environ.update(demo.environ)
-        environ.update(demo.secrets)
-    elif opts.url:
-        from kmdiag.profile.detect import profile_for_url
-
-        profile = profile_for_url(opts.url, opts.profile, command="payment")
-    elif opts.profile:
-        from kmdiag.cli.run import _check_profile
-        from kmdiag.profile.loader import load_profile, require_rooted
-
-        profile = require_rooted(load_profile(opts.profile), opts.profile, "payment")
-        _check_profile(profile)
-    else:
-        raise UsageError("--renotify needs --profile NAME (or --demo)",
-                         hint="kmdiag payment KM20261125000001 --profile dujiaoka --renotify")
-    return profile, secrets_from_profile(profile, environ), demo
-
-
-def run(opts: Any) -> int:
+def main(opts: Any) -> int:
+    """The ``--renotify`` branch of ``kmdiag payment`` (``kmdiag.cli.payment_cmd``)."""
     import time
 
     from kmdiag import clock
+    from kmdiag.cli.target import resolve
     from kmdiag.payment import renotify as rn
 
     started = clock.started()  # one --timeout for the command (the question to the agent not counted)
@@ -64,7 +37,10 @@ def run(opts: Any) -> int:
     fmt = opts.fmt or "text"
     if fmt not in ("text", "json"):
         raise UsageError("--renotify writes text or json", hint="use --format text or --format json")
-    profile, secrets, demo = _target(opts)
+    target = resolve(opts, command="payment", missing=UsageError(
+        "--renotify needs --profile NAME (or --demo)",
+        hint="kmdiag payment KM20261125000001 --profile dujiaoka --renotify"))
+    profile, secrets, demo = target.profile, target.secrets, target.demo
     try:
         order_id = opts.extra.get("order_id") or (demo.vars.get("order_id") if demo else None)
         if not order_id:
@@ -98,8 +74,7 @@ def run(opts: Any) -> int:
                        en=f"diagnosis of the same demo shop afterwards: {d['status']}, causes {d['causes'] or 'none'}"), lang)
         return _finish(out, fmt, redactor, 0 if res.order_status_after == "completed" else 1)
     finally:
-        if demo is not None:
-            demo.stop()
+        target.close()
 
 
 def _diagnose_again(profile: Any, secrets: dict[str, str], demo: Any, order_id: str, lang: str,
@@ -113,7 +88,7 @@ def _diagnose_again(profile: Any, secrets: dict[str, str], demo: Any, order_id: 
 
 
 def _say(t: T, lang: str) -> None:
-    print(t.get(lang))
+    print(t.get(lang), file=current().out)
 
 
 def _show_plan(plan: Any, redactor: Redactor, lang: str) -> None:
@@ -131,7 +106,7 @@ def _show_plan(plan: Any, redactor: Redactor, lang: str) -> None:
     shown = plan.shown(redactor)
     _say(T(zh=f"将发送（{plan.reason.zh}）：{plan.method} {shown['url']}", en=f"will send ({plan.reason.en}): {plan.method} {shown['url']}"), lang)
     for k, v in shown["params"].items():
-        print(f"    {k} = {v}")
+        print(f"    {k} = {v}", file=current().out)
 
 
 def _show_result(res: Any, lang: str) -> None:
@@ -145,17 +120,21 @@ def _show_result(res: Any, lang: str) -> None:
 
 
 def _confirm(lang: str) -> bool:
-    if not sys.stdin.isatty():
+    term = current()
+    if not term.interactive:
         raise UsageError("--renotify asks before sending, but there is no terminal to ask on",
                          hint="add --yes to send without asking, or --dry-run to only show")
     prompt = T(zh="确认发送？[y/N] ", en="Send it? [y/N] ").get(lang)
     try:
-        return input(prompt).strip().lower() in ("y", "yes", "是")
+        term.out.write(prompt)
+        term.out.flush()
+        line = term.inp.readline()
     except EOFError:
         return False
+    return line.strip().lower() in ("y", "yes", "是")
 
 
 def _finish(out: dict[str, Any], fmt: str, redactor: Redactor, code: int) -> int:
     if fmt == "json":
-        print(json.dumps(redactor.data(out), ensure_ascii=False, indent=2))
+        print(json.dumps(redactor.data(out), ensure_ascii=False, indent=2), file=current().out)
     return code
