@@ -37,12 +37,12 @@ def serve(orders: int, lost: int, server: str, latency_ms: float) -> None:
     ``server="asyncio"`` serves the same gateway ``App`` from one event loop (benchmarks/_aioserver.py);
     ``"threaded"`` keeps the demo's own stdlib server. ``latency_ms`` delays each provider answer.
     """
-    from kmdiag.demo import gateway
+    from kmdiag.demo.pay import gateway, seed
     from kmdiag.demo.runtime import DemoShop
 
     demo = DemoShop([], command="payment").start()
     try:
-        seeded = gateway.seed_orders(demo, orders, lost, seed=1)
+        seeded = seed.seed_orders(demo, orders, lost, seed=1)
         gw = gateway.gateway_of(demo)
         info: dict[str, Any] = {"profile": demo.profile_text(), "secrets": dict(demo.secrets), "lost": seeded}
         if server == "threaded":

@@ -90,7 +90,7 @@ def main(opts: Any) -> int:
             orders_file = orders_file or demo.vars.get("orders_file")
             extra = {"demo": {"platform": opts.extra.get("platform")}}
         elif demo is not None:
-            from kmdiag.demo import gateway
+            from kmdiag.demo.pay import seed as gateway
 
             seeded_lost = gateway.seed_orders(demo, DEMO_ORDERS, DEMO_LOST, seed=0)
             extra = {"demo": {"seeded": DEMO_ORDERS, "seeded_lost": seeded_lost}}

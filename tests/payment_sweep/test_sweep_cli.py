@@ -197,7 +197,8 @@ def test_pending_endpoint_refused_is_inconclusive(cli, monkeypatch: pytest.Monke
 
 def test_timeout_marks_orders_unchecked(cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A provider that hangs: the run ends within --timeout and every order is reported unchecked."""
-    from kmdiag.demo import gateway, runtime
+    from kmdiag.demo import runtime
+    from kmdiag.demo.pay import gateway
 
     real_start = runtime.DemoShop.start
 
@@ -228,8 +229,9 @@ def test_real_gateway_rate_limit_through_the_cli(cli, monkeypatch: pytest.Monkey
     """The demo gateway answers 429 + Retry-After for a while: the sweep pauses, retries, misses nothing."""
     import threading
 
-    from kmdiag.demo import gateway, runtime
+    from kmdiag.demo import runtime
     from kmdiag.demo.http import Response
+    from kmdiag.demo.pay import gateway
 
     real_start = runtime.DemoShop.start
     state = {"n": 0, "until": 0.0}
@@ -284,8 +286,9 @@ def test_no_secret_in_any_output(cli, monkeypatch: pytest.MonkeyPatch, fmt: str)
 
 
 def test_oversized_provider_answer_is_an_error_not_a_memory_hog(cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kmdiag.demo import gateway, runtime
+    from kmdiag.demo import runtime
     from kmdiag.demo.http import Response
+    from kmdiag.demo.pay import gateway
 
     real_start = runtime.DemoShop.start
     huge = "x" * (3 * 1024 * 1024)

@@ -2,7 +2,7 @@
 
 The pieces, all on loopback: the shop (PHP's part: storefront, orders, members, callback — the
 sibling modules), the reverse proxy before it (``proxy.py``; where the HTTP_HOST port trap lives),
-the demo's epay gateway (``kmdiag/demo/gateway.py``, MD5-signed notifies), and two DNS stubs (the
+the demo's epay gateway (``kmdiag/demo/pay/gateway.py``, MD5-signed notifies), and two DNS stubs (the
 user's resolver and the trusted one). kmdiag is pointed at it with the *built-in* acg-faka profile,
 re-rooted onto the demo exactly as a user's URL re-roots it (``profile.loader.reroot``).
 """
