@@ -277,12 +277,29 @@ class DemoRun:
         return json.loads(self.out)
 
 
+# Files whose assertions bound wall-clock time ("ends inside --timeout", "answered before Prometheus
+# gives up", two sleeps overlapped) or that load the CPU on purpose: `make test` runs them on their own,
+# after the rest has run two files at a time (pytest-xdist), so no other test's Chromium shares their CPU.
+SERIAL = ("tests/hardening/", "tests/core/test_runner.py", "tests/browser/test_e2e.py",
+          "tests/browser/test_readonly.py", "tests/browser/test_scripted_button.py",
+          "tests/browser/test_demo_readonly.py", "tests/network/test_e2e.py", "tests/platform/test_e2e.py",
+          "tests/payment_sweep/", "tests/serve/test_exporter.py", "tests/serve/test_prometheus.py",
+          "tests/payment_records/test_nginx.py")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # Whichever test first asks for the shared runs pays for all of them (about 40 diagnoses) inside
-    # its own set-up, so every test that uses them gets the budget the whole series needs.
     for item in items:
-        if "demo_fault_runs" in getattr(item, "fixturenames", ()):
+        path = item.nodeid.split("::", 1)[0]
+        shared = {"demo_fault_runs", "demo_runs"} & set(getattr(item, "fixturenames", ()))
+        if shared:
+            # Whichever test first asks for the shared runs pays for all of them (about 40 diagnoses)
+            # inside its own set-up, so every test that uses them gets the budget the whole series needs.
             item.add_marker(pytest.mark.timeout(900))
+        # Under xdist (--dist loadgroup) a file stays on one worker (its module fixtures start once), and
+        # every user of the session's shared demo runs is on the same worker (they run once, not twice).
+        item.add_marker(pytest.mark.xdist_group("demo-fault-runs" if shared else path))
+        if path.startswith(SERIAL):
+            item.add_marker(pytest.mark.serial)
 
 
 @pytest.fixture(scope="session")

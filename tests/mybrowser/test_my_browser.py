@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -167,8 +168,19 @@ def test_unreadable_profile_falls_back_to_the_clean_check(stale: tuple[Any, Path
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_copy_is_removed_when_interrupted(stale: tuple[Any, Path], tmp_path: Path, sig: signal.Signals) -> None:
+def test_copy_is_removed_when_interrupted(stale: tuple[Any, Path], sig: signal.Signals) -> None:
     shop, udd = stale
+    # A short TMPDIR of its own: Chromium puts its SingletonSocket under TMPDIR, and a unix socket path
+    # may not exceed 107 bytes (pytest-xdist's tmp_path, .../popen-gw0/test_copy_is_removed_when_inte0/
+    # org.chromium.Chromium.XXXXXX/SingletonSocket, does: Chromium then dies at launch).
+    tmp_path = Path(tempfile.mkdtemp(prefix="kmt-", dir="/tmp"))
+    try:
+        _interrupt(shop, udd, tmp_path, sig)
+    finally:
+        shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _interrupt(shop: Any, udd: Path, tmp_path: Path, sig: signal.Signals) -> None:
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     proc = subprocess.Popen([sys.executable, "-m", "kmdiag", "order", shop.url, "--my-browser", "chromium",
                              "--my-browser-profile", str(udd), "--yes", "--only", "browser", "--format", "json"],
