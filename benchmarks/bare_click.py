@@ -85,15 +85,10 @@ def _chromium() -> str:
 
 
 def _kmdiag(args: list[str], env: dict[str, str]) -> tuple[float, int, str | None]:
-    t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, "-m", "kmdiag", "order", "--demo", *args, "--format", "json"],
-                       capture_output=True, text=True, timeout=120, env={**os.environ, **env})
-    dt = time.perf_counter() - t0
-    try:
-        causes = json.loads(r.stdout).get("causes") or []
-    except ValueError:
-        causes = []
-    return dt, r.returncode, (causes[0]["id"] if causes else None)
+    """One fresh ``kmdiag order --demo ...`` process: (seconds, exit code, top cause) — paired.py's runner."""
+    from paired import _one  # benchmarks/ is on sys.path when this file runs as a script
+
+    return _one(sys.executable, ["order", "--demo", *args], env)
 
 
 def _bare(cfg: dict) -> float:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 
-for name in ("startup.py", "order_run.py", "sweep.py", "serve.py", "bombs.py", "fuzz.py"):
+for name in ("startup.py", "order_run.py", "bare_click.py", "sweep.py", "serve.py", "bombs.py", "fuzz.py"):
     path = HERE / name
     if path.exists():
         print(f"\n== {name}")
