@@ -69,7 +69,7 @@ class _Reader:
         self.queue: asyncio.Queue[list[bytes] | BaseException | None] = asyncio.Queue(maxsize=64)
         self.stop = threading.Event()
         if path != "-":
-            _open_check(path)
+            check_readable(path)
         threading.Thread(target=self._run, name="kmdiag-orders-reader", daemon=True).start()
 
     def _put(self, item: Any) -> bool:
@@ -108,8 +108,10 @@ class _Reader:
                     f.close()
 
 
-def _open_check(path: str) -> None:
-    """The checks of :func:`_open` that never block, done before the thread starts (clear exit 2)."""
+def check_readable(path: str) -> None:
+    """The checks of :func:`_open` that never block, done before the thread starts (clear exit 2).
+
+    Public: the CLI refuses an unreadable ``--orders-file`` with it before anything starts."""
     if path != "-":
         f = None
         try:
@@ -122,7 +124,6 @@ def _open_check(path: str) -> None:
             f.close()
 
 
-check_readable = _open_check  # public: the CLI refuses an unreadable --orders-file (exit 2) before anything starts
 
 
 class OrdersInput:

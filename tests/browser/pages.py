@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 
 from kmdiag.demo.http import LoopbackHTTPServer
+from tests.loopserve import running
 
 HEAD = '<!doctype html><html><head><meta charset="utf-8"><title>t</title>' \
        '<style>.btn{display:inline-block;padding:8px 16px;background:#c00;color:#fff}</style></head><body>'
@@ -78,10 +78,5 @@ class PageServer:
 @contextmanager
 def serve() -> Iterator[PageServer]:
     s = PageServer()
-    t = threading.Thread(target=s.httpd.serve_forever, daemon=True)
-    t.start()
-    try:
+    with running(s.httpd):
         yield s
-    finally:
-        s.httpd.shutdown()
-        s.httpd.server_close()

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 
 from kmdiag.demo.http import LoopbackHTTPServer
+from tests.loopserve import running
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>商品</title>
 <link rel="stylesheet" href="/static/site.css">{head}</head><body>
@@ -134,10 +134,5 @@ class Shop:
 @contextmanager
 def serve(**kw: bool) -> Iterator[Shop]:
     s = Shop(**kw)
-    t = threading.Thread(target=s.httpd.serve_forever, daemon=True)
-    t.start()
-    try:
+    with running(s.httpd):
         yield s
-    finally:
-        s.httpd.shutdown()
-        s.httpd.server_close()

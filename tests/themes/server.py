@@ -9,7 +9,6 @@ Every POST to an order endpoint is counted, so tests can assert that a diagnosis
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from kmdiag.demo.http import LoopbackHTTPServer
+from tests.loopserve import running
 
 PAGES_DIR = Path(__file__).parent / "pages"
 MOBILE_IN_PAGE = "19912345678"  # kmdiag.browser.fill.MOBILE: must never appear unmasked in a report
@@ -84,13 +84,8 @@ class ThemeServer:
 @contextmanager
 def serve() -> Iterator[ThemeServer]:
     s = ThemeServer()
-    t = threading.Thread(target=s.httpd.serve_forever, daemon=True)
-    t.start()
-    try:
+    with running(s.httpd):
         yield s
-    finally:
-        s.httpd.shutdown()
-        s.httpd.server_close()
 
 
 # page -> (profile or None, expected first cause id or None, expected exit code). The truth, decided
