@@ -87,4 +87,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-input --no-compile -e '.[test]' || { warn "pip install failed"; exit 1; }
   touch "$stamp"
 fi
+# Byte-compile kmdiag and what it imports, once (quick when nothing changed). With
+# PYTHONDONTWRITEBYTECODE set (it is on this machine), Python never writes .pyc files itself,
+# so every kmdiag process compiled its ~130 modules again (measured: 0.23 s of CPU per run, more with
+# the libraries' when a fresh .venv had none).
+.venv/bin/python -m compileall -q -j0 kmdiag .venv/lib/python*/site-packages >/dev/null 2>&1 || warn "byte-compiling failed (kmdiag still runs, only slower to start)"
 say "ready: .venv/bin/kmdiag"

@@ -75,23 +75,26 @@ def run_diagnosis(opts: RunOptions) -> int:
             pre.close()
 
 
-# Below this --timeout the browser has no time to load a page anyway; the driver booting beside
-# start-up would only take CPU from the probes that can still finish (measured: --timeout 2).
-_PRELAUNCH_MIN_S = 5.0
-
-
 def _prelaunch(opts: RunOptions) -> Any:
-    """A :class:`~kmdiag.browser.prelaunch.Prelaunch` when this run will open the product page."""
+    """A :class:`~kmdiag.browser.prelaunch.Prelaunch` when this run will open the product page.
+
+    Below ``MIN_TIMEOUT_S`` of --timeout the browser has no time to load a page anyway; the driver
+    booting beside start-up would only take CPU from the probes that can still finish (measured:
+    --timeout 2)."""
     from kmdiag.browser import prelaunch
 
+    early = prelaunch.take_early()  # spawned before the command line was parsed (a guess)
     try:
         layers = parse_layers(opts.only, opts.skip)
     except UsageError:
-        return None  # reported where it always was
-    if opts.command != "order" or (layers is not None and "browser" not in layers) or not prelaunch.enabled(os.environ):
-        return None
-    if not (opts.demo or opts.url or opts.profile) or opts.timeout < _PRELAUNCH_MIN_S:
-        return None
+        layers = []  # reported where it always was
+    wanted = (opts.command == "order" and (layers is None or "browser" in layers) and prelaunch.enabled(os.environ)
+              and bool(opts.demo or opts.url or opts.profile) and opts.timeout >= prelaunch.MIN_TIMEOUT_S)
+    if not wanted or early is not None:
+        if early is not None and not wanted:
+            early.close()
+            return None
+        return early
     pre = prelaunch.Prelaunch()
     try:
         pre.start_driver()
@@ -127,6 +130,8 @@ def _run_diagnosis(opts: RunOptions, started: float, pre: Any) -> int:
     demo = None
     scratch: str | None = None
     try:
+        if pre is not None:
+            pre.poll()  # the driver has booted during the imports: its handshake goes on now, not later
         target = resolve(opts, command=opts.command, url_timeout=min(4.0, opts.timeout / 4), missing=UsageError(
             "nothing to diagnose: give a shop URL, --profile NAME or --demo",
             hint=f"try: kmdiag {opts.command} --demo   or   kmdiag order https://shop.example.com/buy/1"))
@@ -150,7 +155,7 @@ def _run_diagnosis(opts: RunOptions, started: float, pre: Any) -> int:
         options: dict[str, Any] = {
             "lang": lang, "submit": opts.submit or profile.order.submit, "smoke": opts.smoke, "debug": opts.debug,
             "fail_on": opts.fail_on, "environ": environ, "demo": demo is not None,
-            "evidence_dir": None, **opts.extra,
+            "evidence_dir": None, "screenshot": opts.fmt == "html", **opts.extra,  # HTML embeds the picture
         }
         # Probes write raw evidence (screenshots, HAR) into a private scratch directory, never into the
         # user's --evidence path: only the bundle writer puts files there, redacted (and it may be a .zip).
@@ -169,12 +174,16 @@ def _run_diagnosis(opts: RunOptions, started: float, pre: Any) -> int:
             if demo is not None:
                 ctx.state["demo"] = demo
             if pre is not None:
-                # Chromium starts as the probes start (its driver has booted meanwhile), with the arguments
-                # browser.page will ask for: the browser is a child of the run proper, never of start-up.
-                from kmdiag.browser.prelaunch import launch_plan
-
-                pre.launch(launch_plan(options, demo, demo.host_map() if demo is not None else None), 8.0)
                 ctx.state["prelaunch"] = pre
+
+        if pre is not None:
+            # Chromium starts as soon as its launch arguments are known (the demo's resolver table and
+            # certificate), with exactly the plan browser.page will ask for, and boots while the checks
+            # load; the driver has booted meanwhile (kmdiag/browser/prelaunch.py).
+            from kmdiag.browser.prelaunch import launch_plan
+
+            pre.launch(launch_plan(options, demo, demo.host_map() if demo is not None else None), 8.0,
+                       wait_s=min(1.5, opts.timeout / 10))
     except BaseException:  # a usage error or Ctrl-C before the run starts: nothing it started outlives it
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -193,6 +202,7 @@ def _run_diagnosis(opts: RunOptions, started: float, pre: Any) -> int:
                                          progress=spinner.update, prepare=prepare, secrets=secrets,
                                          aio=pre.runner if pre is not None else None)
         report.meta.setdefault("fail_on", opts.fail_on)
+        _screenshot_hint(report, options, opts)
         redactor.add(*ctx.secrets.values())  # secrets a probe learnt during the run
         if opts.evidence:  # before rendering: the bundle rewrites report.artifacts to what it wrote
             from kmdiag.evidence import write_bundle
@@ -235,6 +245,18 @@ def _run_diagnosis(opts: RunOptions, started: float, pre: Any) -> int:
     if report.meta.get("output_error"):  # the diagnosis ran, but what was asked for is not on disk
         return int(ExitCode.USAGE)
     return int(STATUS_TO_EXIT[report.status])
+
+
+def _screenshot_hint(report: Any, options: dict[str, Any], opts: RunOptions) -> None:
+    """The browser saw a problem but took no picture (it would not outlive the run): say how to get one."""
+    from kmdiag.i18n import T
+    from kmdiag.models import Status
+
+    if opts.evidence or options.get("screenshot") or any(a.kind == "screenshot" for a in report.artifacts):
+        return
+    if any(f.layer == "browser" and f.status == Status.FAIL for f in report.findings):
+        report.notes.append(T(zh="要一张框出下单按钮的页面截图：加 --evidence 目录 再运行一次",
+                              en="For a screenshot of the page with the order button outlined, run again with --evidence DIR"))
 
 
 class _Spinner:

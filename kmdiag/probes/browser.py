@@ -42,7 +42,7 @@ async def page_probe(ctx: ProbeContext) -> dict[str, Any]:
     pre = ctx.state.get("prelaunch")  # Chromium started while the run started (_browser_prelaunch.py)
     launched = await pre.take(plan, _within(ctx, 8.0)) if pre is not None else None
     if launched is not None:
-        return await _use(ctx, launched, started, 0, map_source, pre.user_agent, pre.marks)
+        return await _use(ctx, launched, started, 0, map_source, pre.user_agent, pre.marks, pre)
     from playwright.async_api import async_playwright
 
     from kmdiag.browser.launcher import launch
@@ -55,8 +55,9 @@ async def page_probe(ctx: ProbeContext) -> dict[str, Any]:
 
 
 async def _use(ctx: ProbeContext, launched: Any, started: float, driver_ms: int, map_source: str | None,
-               user_agent: str | None, pre_marks: dict[str, int] | None) -> dict[str, Any]:
-    """The visit in a launched browser, which is closed afterwards (bounded: a hung page cannot keep it)."""
+               user_agent: str | None, pre_marks: dict[str, int] | None, pre: Any = None) -> dict[str, Any]:
+    """The visit in a launched browser, closed afterwards (bounded: a hung page cannot keep it); a
+    pre-launched one closes while the report is made (``Prelaunch.close_later``: its pages are parked)."""
     if not launched.ok:
         assert launched.message is not None
         return {"launched": False, "unavailable": launched.message.as_dict(), "tried": launched.tried}
@@ -80,7 +81,8 @@ async def _use(ctx: ProbeContext, launched: Any, started: float, driver_ms: int,
         data["visit_ms"] = int((time.monotonic() - started) * 1000) - data["launch_ms"]
     finally:
         try:
-            await asyncio.wait_for(browser.close(), max(0.3, min(2.0, ctx.remaining() - 0.1)))
+            await (pre.close_later(browser) if pre is not None
+                   else asyncio.wait_for(browser.close(), max(0.3, min(2.0, ctx.remaining() - 0.1))))
         except Exception:
             pass
         guard = ctx.state.get("browser_guard")

@@ -91,3 +91,71 @@ def test_a_browser_nobody_took_is_closed() -> None:
     assert _chromiums(), "the pre-launched Chromium runs"
     pre.close()
     assert not _chromiums(), "close() ends the browser nobody took (and its driver)"
+
+
+def _drivers() -> set[int]:
+    """Playwright driver processes (``node ... run-driver``) that are children of this test process."""
+    me = os.getpid()
+    out = set()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if b"run-driver" in cmd and ppid == me:
+            out.add(int(pid))
+    return out
+
+
+@pytest.mark.parametrize("argv,guess", [
+    (["order", "--demo", "--smoke"], True),
+    (["order", "https://shop.example/buy/1"], True),
+    (["order", "-p", "dujiaoka", "--timeout", "30"], True),
+    (["order", "--demo", "--only", "browser,network"], True),
+    (["order", "--demo", "--only", "network"], False),  # no browser layer: no browser
+    (["order", "--demo", "--skip=browser"], False),
+    (["order", "--demo", "--timeout", "2"], False),  # no time for a page: the probes get the CPU
+    (["order", "--demo", "--timeout=abc"], False),  # typer says what is wrong; nothing started for it
+    (["order", "--demo", "--help"], False),
+    (["order"], False),  # no target: a usage error
+    (["payment", "--demo", "KM1"], False),
+    (["--version"], False),
+])
+def test_early_start_is_guessed_from_the_command_line(argv: list[str], guess: bool) -> None:
+    from kmdiag.browser.prelaunch import _looks_like_order_visit
+
+    assert _looks_like_order_visit(argv) is guess
+
+
+def test_an_early_driver_the_command_line_did_not_need_is_stopped() -> None:
+    """Spawned on a guess, before parsing; the command line then fails: the driver does not outlive it."""
+    from kmdiag.browser import prelaunch
+    from kmdiag.cli.app import run
+
+    before = _drivers()
+    assert run(["order", "--demo", "--no-such-option"]) == 2
+    assert not prelaunch._EARLY
+    assert _drivers() == before
+
+
+def test_a_browser_closed_later_is_closed_by_close() -> None:
+    """The probe hands its browser back (``close_later``) and returns; ``close()`` waits for the close."""
+    env = dict(os.environ, KMDIAG_BROWSER_LOCKDOWN="1")
+    plan = launch_plan({"environ": env}, None, None)
+    pre = Prelaunch()
+    pre.start_driver()
+    pre.launch(plan, 20.0, wait_s=10.0)
+
+    async def take_and_hand_back() -> None:
+        got = await pre.take(plan, 20.0)
+        assert got is not None and got.ok, getattr(got, "tried", None)
+        await pre.close_later(got.browser)
+
+    pre.runner.run(take_and_hand_back())
+    pre.close()
+    assert not _chromiums() and not _drivers()

@@ -30,8 +30,17 @@ def test_order_demo_without_evidence_leaves_nothing(tmp_path: Path) -> None:
     run = run_kmdiag("order", "--demo", "--fault", "button-obscured", "--format", "json", "--timeout", "40",
                      env=kmdiag_env(TMPDIR=str(tmp_path)))
     assert run.code == 1, run.err[-500:]
-    assert any(a["kind"] == "screenshot" for a in run.report["artifacts"])  # one was taken...  # type: ignore[index]
-    assert _listing(tmp_path) == before == []  # ...and removed with the run's temp dir
+    # No picture that would be gone when the report is read: none is listed, and the report says
+    # how to keep one.
+    assert not any(a["kind"] == "screenshot" for a in run.report["artifacts"])  # type: ignore[index]
+    assert any("--evidence" in n for n in run.report["notes"]), run.report["notes"]  # type: ignore[index]
+    assert _listing(tmp_path) == before == []
+    # An HTML report embeds the picture: it is taken, inlined, and removed with the run's temp dir.
+    html = run_kmdiag("order", "--demo", "--fault", "button-obscured", "--format", "html", "--timeout", "40",
+                      env=kmdiag_env(TMPDIR=str(tmp_path)))
+    assert html.code == 1, html.err[-500:]
+    assert "data:image/png;base64," in html.out
+    assert _listing(tmp_path) == []
 
 
 @pytest.fixture(scope="module")
