@@ -14,9 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kmdiag import tempdir
-from kmdiag.cli.target import check_profile as _check_profile  # noqa: F401 - kept for callers
-from kmdiag.cli.target import check_url as _check_url  # noqa: F401
-from kmdiag.cli.target import secrets_from_profile  # noqa: F401
+from kmdiag.cli.target import secrets_from_profile  # noqa: F401 - kept for callers (serve, tests)
 from kmdiag.errors import UsageError
 from kmdiag.exit_codes import STATUS_TO_EXIT, ExitCode
 from kmdiag.i18n import default_lang
@@ -229,8 +227,7 @@ def _run_diagnosis(opts: RunOptions, started: float, pre: Any) -> int:
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-        if demo is not None:
-            demo.stop()
+        _stop_side_by_side(demo, pre)
     if report.meta.get("interrupted"):
         from kmdiag.i18n import T
 
@@ -245,6 +242,24 @@ def _run_diagnosis(opts: RunOptions, started: float, pre: Any) -> int:
     if report.meta.get("output_error"):  # the diagnosis ran, but what was asked for is not on disk
         return int(ExitCode.USAGE)
     return int(STATUS_TO_EXIT[report.status])
+
+
+def _stop_side_by_side(demo: Any, pre: Any) -> None:
+    """The demo's servers stop while the browser and its driver finish closing (both take 50–100 ms
+    and need nothing of each other: the browser's pages are parked, answered by kmdiag's own route)."""
+    if demo is None:
+        return
+    if pre is None:
+        demo.stop()
+        return
+    import threading
+
+    t = threading.Thread(target=demo.stop, name="kmdiag-demo-stop", daemon=True)
+    t.start()
+    try:
+        pre.close()  # idempotent: run_diagnosis's own close is then a no-op
+    finally:
+        t.join(10.0)
 
 
 def _screenshot_hint(report: Any, options: dict[str, Any], opts: RunOptions) -> None:

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 from kmdiag.apireply import judge
 from kmdiag.browser.match import is_order_request
-from kmdiag.probes import _browser_js as js
 from kmdiag.probes._browser_guard import CLOSED_PATH
+from kmdiag.probes._browser_watch import watch_feedback as _watch_feedback
 
 _ORDER_HOLD_S = 0.3  # how long the double-click round holds each order request before stopping it
 _SETTLE_QUIET_S = 0.08
@@ -280,30 +280,4 @@ class Session:
     async def watch_feedback(self, before: list[str], feedback_ms: int, cap_s: float, success_sel: str | None,
                              ) -> dict[str, Any]:
         """After the click: stop as soon as the order's answer and a visible change are both seen."""
-        start = time.monotonic()
-        end = start + min(feedback_ms / 1000, cap_s)
-        before_set = set(before)
-        new_text: list[str] = []
-        while time.monotonic() < end:
-            await asyncio.sleep(0.05)
-            try:  # bounded: a page whose script never yields would block evaluate forever
-                now = await asyncio.wait_for(self.page.evaluate(js.VISIBLE_TEXT), max(0.1, end - time.monotonic()))
-            except Exception:  # navigation in progress, or the page stopped answering
-                now = []
-            new_text = [t for t in now if t not in before_set][:10]
-            visible = bool(new_text or self.dialogs or self.navigations)
-            ordered = any(o["phase"] == "click" for o in self.orders)
-            if ordered and visible and self._order_done():
-                await asyncio.sleep(0.05)
-                break
-            if not ordered and visible and time.monotonic() - start > 0.35:
-                break
-        success = None
-        if success_sel:
-            try:
-                success = await asyncio.wait_for(self.page.locator(success_sel).first.is_visible(timeout=100), 0.5)
-            except Exception:
-                success = False
-        return {"new_text": new_text, "dialogs": [d for d in self.dialogs if d["phase"] == "click"],
-                "navigated_to": self.navigations[:3], "success_visible": success,
-                "waited_ms": int((time.monotonic() - start) * 1000)}
+        return await _watch_feedback(self, before, feedback_ms, cap_s, success_sel)
