@@ -22,8 +22,8 @@ def test_plan_is_the_probes_plan_and_the_switch() -> None:
     assert enabled({}) and not enabled({"KMDIAG_PRELAUNCH": "0"})
 
 
-def _chromiums() -> set[int]:
-    """Chromium processes that are children of this test process's Playwright drivers."""
+def _processes(marker: bytes, grandchildren: bool) -> set[int]:
+    """Processes whose command line holds ``marker``, children of this test process (or of its children)."""
     me = os.getpid()
     out = set()
     for pid in os.listdir("/proc"):
@@ -36,9 +36,14 @@ def _chromiums() -> set[int]:
                 cmd = f.read()
         except OSError:
             continue
-        if b"chrom" in cmd and (ppid == me or _parent_is(ppid, me)):
+        if marker in cmd and (ppid == me or (grandchildren and _parent_is(ppid, me))):
             out.add(int(pid))
     return out
+
+
+def _chromiums() -> set[int]:
+    """Chromium processes that are children of this test process's Playwright drivers."""
+    return _processes(b"chrom", grandchildren=True)
 
 
 def _parent_is(pid: int, ancestor: int) -> bool:
@@ -95,21 +100,7 @@ def test_a_browser_nobody_took_is_closed() -> None:
 
 def _drivers() -> set[int]:
     """Playwright driver processes (``node ... run-driver``) that are children of this test process."""
-    me = os.getpid()
-    out = set()
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read()
-        except OSError:
-            continue
-        if b"run-driver" in cmd and ppid == me:
-            out.add(int(pid))
-    return out
+    return _processes(b"run-driver", grandchildren=False)
 
 
 @pytest.mark.parametrize("argv,guess", [
