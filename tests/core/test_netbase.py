@@ -33,3 +33,22 @@ def test_one_context_per_trust_and_a_changed_ca_file_is_loaded_again(tmp_path: P
     with pytest.raises((ssl.SSLError, OSError)):
         netbase.ssl_context(str(ca))
     assert netbase.ssl_context_or_error(str(ca))[0] is a  # unusable: the OS store alone, and why
+
+
+def test_httpcore_finds_sniffio_so_no_request_searches_sys_path() -> None:
+    """httpcore imports sniffio on every async request; when it is missing (newer anyio no longer
+    installs it) each of those imports fails after a walk along sys.path: measured, four per order,
+    about a fifth of the sweep's time one order at a time. kmdiag depends on it for that reason (pyproject.toml)."""
+    import asyncio
+    import importlib.util
+    import sys
+
+    import httpcore._synchronization as sync
+
+    assert importlib.util.find_spec("sniffio") is not None
+
+    async def which() -> str:
+        return sync.current_async_library()
+
+    assert asyncio.run(which()) == "asyncio"
+    assert "sniffio" in sys.modules  # imported once, found in sys.modules by every later request
