@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from kmdiag.demo.http import Request, Response
 from kmdiag.demo.pay import shop as payshop
+from kmdiag.demo.pay.gateway import attempt
 from kmdiag.demo.pay.keys import rsa_pair
 from kmdiag.payment.providers import alipay
 
@@ -55,16 +56,8 @@ def notify_params(gw: Gateway, o: GwOrder) -> dict[str, str]:
 
 def send_notify(gw: Gateway, o: GwOrder, client: Any) -> dict[str, Any]:
     """POST form, the reply must be exactly ``success``."""
-    import httpx
-
-    rec: dict[str, Any] = {"time": time.time(), "ok": False, "status": None, "error": None, "body": ""}
-    try:
-        r = client.post(o.notify_url, data=notify_params(gw, o))
-        rec["status"], rec["body"] = r.status_code, r.text[:200]
-        rec["ok"] = r.status_code == 200 and r.text == "success"
-    except httpx.HTTPError as exc:
-        rec["error"] = f"{type(exc).__name__}: {exc}"[:200]
-    return rec
+    return attempt(lambda: client.post(o.notify_url, data=notify_params(gw, o)),
+                   lambda r: r.status_code == 200 and r.text == "success")
 
 
 def install(demo: DemoShop, gw: Gateway) -> None:

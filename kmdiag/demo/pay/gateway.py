@@ -54,6 +54,23 @@ class GwOrder:
 Sender = Callable[["Gateway", GwOrder, Any], dict[str, Any]]
 
 
+def attempt(send: Callable[[], Any], ok: Callable[[Any], bool]) -> dict[str, Any]:
+    """One notify attempt's record, whatever the cashier: the reply's status and the start of its
+    body, whether ``ok`` accepts that reply, or the network error that came instead."""
+    import httpx
+
+    rec: dict[str, Any] = {"time": time.time(), "ok": False, "status": None, "error": None, "body": ""}
+    try:
+        r = send()
+        rec["status"], rec["body"] = r.status_code, r.text[:200]
+        rec["ok"] = ok(r)
+    except httpx.TimeoutException:
+        rec["error"] = "timeout"
+    except httpx.HTTPError as exc:
+        rec["error"] = f"{type(exc).__name__}: {exc}"[:200]
+    return rec
+
+
 class Gateway:
     """The gateway's state and behaviour; ``app`` is its HTTP face (submit, cashier, api.php)."""
 
@@ -112,16 +129,17 @@ class Gateway:
 
         url = o.notify_url + ("&" if "?" in o.notify_url else "?") + urlencode(self.notify_params(o))
         started = time.time()
-        rec: dict[str, Any] = {"time": started, "ok": False, "status": None, "error": None, "body": ""}
         if self._client is None:
             self._client = sync_client(self.hosts, timeout=self.timeout)
+        client = self._client
         if o.style != "epay":
             sender = self.senders.get(o.style)
             if sender is None:
                 raise RuntimeError(f"no cashier installed for {o.style} notifies")
-            rec = sender(self, o, self._client)
+            rec = sender(self, o, client)
         else:
-            self._send(url, rec)
+            rec = attempt(lambda: client.get(url, headers={"User-Agent": UA}),
+                          lambda r: any(w in r.text for w in ("success", "SUCCESS", "Success")))
         rec["duration_ms"] = int((time.time() - started) * 1000)
         with self.lock:
             o.attempts.append(rec)
@@ -133,18 +151,6 @@ class Gateway:
             else:
                 o.next_notify_at = None  # given up: the merchant must 补单 by hand
         return rec
-
-    def _send(self, url: str, rec: dict[str, Any]) -> None:
-        import httpx
-
-        try:
-            r = self._client.get(url, headers={"User-Agent": UA})
-            rec["status"], rec["body"] = r.status_code, r.text[:200]
-            rec["ok"] = any(w in r.text for w in ("success", "SUCCESS", "Success"))
-        except httpx.TimeoutException:
-            rec["error"] = "timeout"
-        except httpx.HTTPError as exc:
-            rec["error"] = f"{type(exc).__name__}: {exc}"[:200]
 
     def _retry_loop(self) -> None:
         while not self._stop.wait(0.2):

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from kmdiag.demo.http import Request, Response
 from kmdiag.demo.pay import shop as payshop
+from kmdiag.demo.pay.gateway import attempt
 from kmdiag.demo.pay.keys import rsa_pair
 from kmdiag.payment.providers import wechatpay
 
@@ -76,21 +77,14 @@ def signed_headers(k: WechatKeys, body: str) -> dict[str, str]:
 
 def send_notify(gw: Gateway, o: GwOrder, client: Any) -> dict[str, Any]:
     """POST the JSON notify; 200/204 is success, anything else a failure."""
-    import httpx
-
     k = keys_of(gw)
     resource = wechatpay.encrypt_resource(transaction(o), k.apiv3, _secrets.token_hex(6))
     body = json.dumps({"id": "EV-" + o.trade_no, "create_time": _rfc3339(time.time()), "resource_type": "encrypt-resource",
                        "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功", "resource": resource},
                       ensure_ascii=False, separators=(",", ":"))
-    rec: dict[str, Any] = {"time": time.time(), "ok": False, "status": None, "error": None, "body": ""}
-    try:
-        r = client.post(o.notify_url, content=body.encode(), headers={"Content-Type": "application/json", **signed_headers(k, body)})
-        rec["status"], rec["body"] = r.status_code, r.text[:200]
-        rec["ok"] = r.status_code in (200, 204)
-    except httpx.HTTPError as exc:
-        rec["error"] = f"{type(exc).__name__}: {exc}"[:200]
-    return rec
+    headers = {"Content-Type": "application/json", **signed_headers(k, body)}
+    return attempt(lambda: client.post(o.notify_url, content=body.encode(), headers=headers),
+                   lambda r: r.status_code in (200, 204))
 
 
 def install(demo: DemoShop, gw: Gateway) -> None:
