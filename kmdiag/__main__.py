@@ -30,8 +30,7 @@ def entry() -> None:
     pydantic, Playwright and rich, which measured 150–190 ms of a 3 s ``kmdiag order`` that the user
     waits for at the prompt. So the streams are flushed and the process ends with the same exit code.
     """
-    rv = main()
-    code = rv if isinstance(rv, int) else (0 if rv is None else 1)
+    code = main()
     import atexit
     import os
 

@@ -344,9 +344,9 @@ def _run(argv: list[str]) -> int:
     debug = "--debug" in argv
     _ARGV[:] = argv
     argv = _optional_value(argv, "--my-browser", ("chrome", "msedge", "chromium"), "auto")
-    from kmdiag.browser import prelaunch
+    from kmdiag.browser import early
 
-    prelaunch.start_early(argv, os.environ)  # Playwright's driver boots while the command line is parsed
+    early.start_early(argv, os.environ)  # Playwright's driver boots while the command line is parsed
     try:
         cmd = typer.main.get_command(app)
         zh = False
@@ -401,4 +401,4 @@ def _run(argv: list[str]) -> int:
         print("  hint: run again with --debug and report the traceback", file=sys.stderr)
         return int(ExitCode.INCONCLUSIVE)
     finally:
-        prelaunch.discard_early()  # a driver started for a command line that turned out not to need it
+        early.discard_early()  # a driver started for a command line that turned out not to need it

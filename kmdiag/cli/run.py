@@ -74,24 +74,24 @@ def run_diagnosis(opts: RunOptions) -> int:
 
 
 def _prelaunch(opts: RunOptions) -> Any:
-    """A :class:`~kmdiag.browser.prelaunch.Prelaunch` when this run will open the product page.
-
-    Below ``MIN_TIMEOUT_S`` of --timeout the browser has no time to load a page anyway; the driver
-    booting beside start-up would only take CPU from the probes that can still finish (measured:
-    --timeout 2)."""
+    """A :class:`~kmdiag.browser.prelaunch.Prelaunch` when this run will open the product page. Below
+    ``MIN_TIMEOUT_S`` of --timeout the browser has no time to load a page anyway; the driver booting
+    beside start-up would only take CPU from the probes that can still finish (measured: --timeout 2)."""
+    from kmdiag.browser import early as _early
     from kmdiag.browser import prelaunch
 
-    early = prelaunch.take_early()  # spawned before the command line was parsed (a guess)
+    early = _early.take_early()  # spawned before the command line was parsed (a guess)
     try:
         layers = parse_layers(opts.only, opts.skip)
     except UsageError:
         layers = []  # reported where it always was
-    wanted = (opts.command == "order" and (layers is None or "browser" in layers) and prelaunch.enabled(os.environ)
-              and bool(opts.demo or opts.url or opts.profile) and opts.timeout >= prelaunch.MIN_TIMEOUT_S)
-    if not wanted or early is not None:
-        if early is not None and not wanted:
+    wanted = (opts.command == "order" and (layers is None or "browser" in layers) and _early.enabled(os.environ)
+              and bool(opts.demo or opts.url or opts.profile) and opts.timeout >= _early.MIN_TIMEOUT_S)
+    if not wanted:
+        if early is not None:
             early.close()
-            return None
+        return None
+    if early is not None:
         return early
     pre = prelaunch.Prelaunch()
     try:

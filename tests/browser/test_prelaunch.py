@@ -8,8 +8,9 @@ import os
 
 import pytest
 
+from kmdiag.browser.early import enabled
 from kmdiag.browser.launcher import launch_args
-from kmdiag.browser.prelaunch import Prelaunch, enabled, launch_plan
+from kmdiag.browser.prelaunch import Prelaunch, launch_plan
 
 pytestmark = pytest.mark.browser
 
@@ -118,19 +119,19 @@ def _drivers() -> set[int]:
     (["--version"], False),
 ])
 def test_early_start_is_guessed_from_the_command_line(argv: list[str], guess: bool) -> None:
-    from kmdiag.browser.prelaunch import _looks_like_order_visit
+    from kmdiag.browser.early import _looks_like_order_visit
 
     assert _looks_like_order_visit(argv) is guess
 
 
 def test_an_early_driver_the_command_line_did_not_need_is_stopped() -> None:
     """Spawned on a guess, before parsing; the command line then fails: the driver does not outlive it."""
-    from kmdiag.browser import prelaunch
+    from kmdiag.browser import early
     from kmdiag.cli.app import run
 
     before = _drivers()
     assert run(["order", "--demo", "--no-such-option"]) == 2
-    assert not prelaunch._EARLY
+    assert not early._EARLY
     assert _drivers() == before
 
 
